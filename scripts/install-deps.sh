@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages gw needs to build, test, fuzz and benchmark.
+# Idempotent and quick when everything is present: apt is only called for what is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format clang-tidy zip
+  # libraries
+  libasio-dev libboost1.81-dev libboost-json1.81-dev libwolfssl-dev doctest-dev libbenchmark-dev
+  # real Modbus peers and virtual serial lines for integration tests and baselines
+  libmodbus-dev mbpoll python3-pymodbus socat
+  # bare metal: cross compiler, newlib and QEMU
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+  # benchmark plots
+  gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

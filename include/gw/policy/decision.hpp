@@ -1,0 +1,74 @@
+#pragma once
+// What a policy answers, and what it is asked about.
+
+#include <gw/core/exception_code.hpp>
+#include <gw/policy/audit_event.hpp>
+#include <gw/router/request_origin.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace gw::policy {
+
+enum class reason : std::uint8_t {
+    none,
+    not_in_allowlist,
+    too_many_connections,
+    too_many_from_source,
+    idle_timeout,
+    rate_limited,
+    unauthorized,
+};
+
+constexpr std::string_view to_string(reason r) noexcept {
+    switch (r) {
+        case reason::none:
+            return "none";
+        case reason::not_in_allowlist:
+            return "not_in_allowlist";
+        case reason::too_many_connections:
+            return "too_many_connections";
+        case reason::too_many_from_source:
+            return "too_many_from_source";
+        case reason::idle_timeout:
+            return "idle_timeout";
+        case reason::rate_limited:
+            return "rate_limited";
+        case reason::unauthorized:
+            return "unauthorized";
+    }
+    return "unknown";
+}
+
+struct decision {
+    bool allowed = true;
+    reason why = reason::none;
+    /// For a refused request: the exception the master gets (a refused connection is closed).
+    exception_code answer = exception_code::illegal_function;
+
+    static constexpr decision allow() noexcept { return {}; }
+    static constexpr decision deny(reason r,
+                                   exception_code e = exception_code::illegal_function) noexcept {
+        return {false, r, e};
+    }
+};
+
+/// A new TCP (or TLS) connection on a listener.
+struct connection_info {
+    std::uint16_t listener = 0;  ///< index of the listener in the gateway's configuration
+    ip_address peer{};
+    std::uint16_t peer_port = 0;
+    transport::time_point now{};
+};
+
+/// A request that passed codec validation, before it is routed.
+struct request_info {
+    const connection_info& connection;
+    router::master_id master;
+    std::uint8_t unit;
+    std::span<const std::uint8_t> pdu;
+    transport::time_point now;
+};
+
+}  // namespace gw::policy

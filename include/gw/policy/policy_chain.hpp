@@ -1,0 +1,169 @@
+#pragma once
+// Policies composed at compile time. A policy is any type; each hook it has is detected on its
+// own, so an empty struct is a valid no-op policy:
+//
+//   decision on_connect(const connection_info&)      may refuse a connection
+//   void     on_disconnect(const connection_info&)   forget what on_connect counted
+//   decision on_request(const request_info&)         may refuse a request (answered with an
+//   exception) void     on_event(const audit_event&)            receives every decision and event
+//   (audit hooks)
+//
+// The chain asks policies in order; the first refusal wins and later policies are not asked.
+// Every decision, allow or deny, is reported to every on_event hook.
+
+#include <gw/policy/audit_event.hpp>
+#include <gw/policy/decision.hpp>
+
+#include <concepts>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace gw::policy {
+
+template <class P>
+concept has_on_connect = requires(P& p, const connection_info& c) {
+    { p.on_connect(c) } -> std::same_as<decision>;
+};
+template <class P>
+concept has_on_disconnect = requires(P& p, const connection_info& c) {
+    p.on_disconnect(c);
+};
+template <class P>
+concept has_on_request = requires(P& p, const request_info& r) {
+    { p.on_request(r) } -> std::same_as<decision>;
+};
+template <class P>
+concept has_on_event = requires(P& p, const audit_event& e) {
+    p.on_event(e);
+};
+
+/// One clear message per malformed hook, instead of a silently ignored misspelt signature.
+template <class P>
+constexpr bool check_policy() noexcept {
+    static_assert(
+        !requires { &P::on_connect; } || has_on_connect<P>,
+        "a policy's on_connect must be `decision on_connect(const connection_info&)`");
+    static_assert(
+        !requires { &P::on_disconnect; } || has_on_disconnect<P>,
+        "a policy's on_disconnect must be `void on_disconnect(const connection_info&)`");
+    static_assert(
+        !requires { &P::on_request; } || has_on_request<P>,
+        "a policy's on_request must be `decision on_request(const request_info&)`");
+    static_assert(
+        !requires { &P::on_event; } || has_on_event<P>,
+        "a policy's on_event must be `void on_event(const audit_event&)`");
+    return true;
+}
+
+template <class... Policies>
+class policy_chain {
+    static_assert((check_policy<Policies>() && ...));
+
+  public:
+    policy_chain() = default;
+    template <class... Args>
+    requires(sizeof...(Args) == sizeof...(Policies) &&
+             sizeof...(Args) > 0) explicit policy_chain(Args&&... policies) noexcept
+        : policies_{std::forward<Args>(policies)...} {}
+
+    template <class P>
+    P& get() noexcept {
+        return std::get<P>(policies_);
+    }
+
+    decision on_connect(const connection_info& c) noexcept {
+        decision d = decision::allow();
+        std::apply([&](auto&... p) { ((d.allowed ? ask_connect(p, c, d) : void()), ...); },
+                   policies_);
+        audit_event e = connection_event(c);
+        e.kind = d.allowed ? event_kind::connection_accepted : event_kind::connection_refused;
+        e.category = d.allowed ? event_category::network : event_category::security;
+        e.severity = d.allowed ? event_severity::info : event_severity::warning;
+        e.outcome = d.allowed ? event_outcome::success : event_outcome::denied;
+        e.reason = static_cast<std::uint8_t>(d.why);
+        emit(e);
+        return d;
+    }
+
+    /// The connection ended; `why` says whether a policy (idle timeout) ended it.
+    void on_disconnect(const connection_info& c, reason why = reason::none) noexcept {
+        std::apply(
+            [&](auto&... p) {
+                (
+                    [&] {
+                        if constexpr (has_on_disconnect<std::remove_reference_t<decltype(p)>>) {
+                            p.on_disconnect(c);
+                        }
+                    }(),
+                    ...);
+            },
+            policies_);
+        audit_event e = connection_event(c);
+        e.kind =
+            why == reason::idle_timeout ? event_kind::idle_timeout : event_kind::connection_closed;
+        e.category = event_category::network;
+        e.severity = why == reason::idle_timeout ? event_severity::notice : event_severity::info;
+        e.reason = static_cast<std::uint8_t>(why);
+        emit(e);
+    }
+
+    decision on_request(const request_info& r) noexcept {
+        decision d = decision::allow();
+        std::apply([&](auto&... p) { ((d.allowed ? ask_request(p, r, d) : void()), ...); },
+                   policies_);
+        if (!d.allowed) {
+            audit_event e = connection_event(r.connection);
+            e.time = r.now;
+            e.kind = event_kind::request_refused;
+            e.category = event_category::security;
+            e.severity = event_severity::warning;
+            e.outcome = event_outcome::denied;
+            e.reason = static_cast<std::uint8_t>(d.why);
+            e.unit = r.unit;
+            e.function = r.pdu.empty() ? 0 : r.pdu[0];
+            emit(e);
+        }
+        return d;
+    }
+
+    /// Sends an event (from the chain, a session or a channel) to every audit hook.
+    void emit(const audit_event& e) noexcept {
+        std::apply(
+            [&](auto&... p) {
+                (
+                    [&] {
+                        if constexpr (has_on_event<std::remove_reference_t<decltype(p)>>) {
+                            p.on_event(e);
+                        }
+                    }(),
+                    ...);
+            },
+            policies_);
+    }
+
+  private:
+    static audit_event connection_event(const connection_info& c) noexcept {
+        audit_event e;
+        e.time = c.now;
+        e.source = c.listener;
+        e.peer = c.peer;
+        e.peer_port = c.peer_port;
+        return e;
+    }
+
+    template <class P>
+    static void ask_connect(P& p, const connection_info& c, decision& d) noexcept {
+        if constexpr (has_on_connect<P>)
+            d = p.on_connect(c);
+    }
+    template <class P>
+    static void ask_request(P& p, const request_info& r, decision& d) noexcept {
+        if constexpr (has_on_request<P>)
+            d = p.on_request(r);
+    }
+
+    std::tuple<Policies...> policies_;
+};
+
+}  // namespace gw::policy

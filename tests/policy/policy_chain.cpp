@@ -1,0 +1,78 @@
+#include <gw/policy/allowlist_policy.hpp>
+#include <gw/policy/event_log.hpp>
+#include <gw/policy/policy_chain.hpp>
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdint>
+
+using namespace gw::policy;
+
+namespace {
+
+struct no_op_policy {};  // an empty struct is a valid policy
+
+struct deny_all_requests {
+    int asked = 0;
+    decision on_request(const request_info&) {
+        ++asked;
+        return decision::deny(reason::unauthorized, gw::exception_code::illegal_function);
+    }
+};
+
+struct count_requests {
+    int asked = 0;
+    decision on_request(const request_info&) {
+        ++asked;
+        return decision::allow();
+    }
+};
+
+connection_info from(std::string_view address) {
+    connection_info c;
+    c.peer = *parse_ip_address(address);
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("an empty chain and a chain of no-op policies allow everything") {
+    policy_chain<> empty;
+    CHECK(empty.on_connect(from("10.0.0.1")).allowed);
+    policy_chain<no_op_policy, no_op_policy> two;
+    CHECK(two.on_connect(from("10.0.0.1")).allowed);
+}
+
+TEST_CASE("the first refusal wins, later policies are not asked, and it is audited") {
+    policy_chain<deny_all_requests, count_requests, event_log<8>> chain;
+    const auto c = from("10.0.0.1");
+    const std::array<std::uint8_t, 5> pdu{0x03, 0, 0, 0, 1};
+    const request_info r{c, 0, 1, pdu, {}};
+    const auto d = chain.on_request(r);
+    CHECK_FALSE(d.allowed);
+    CHECK(d.why == reason::unauthorized);
+    CHECK(chain.get<deny_all_requests>().asked == 1);
+    CHECK(chain.get<count_requests>().asked == 0);
+    const auto& log = chain.get<event_log<8>>();
+    REQUIRE(log.size() == 1);
+    CHECK(log.newest().kind == event_kind::request_refused);
+    CHECK(log.newest().category == event_category::security);
+    CHECK(log.newest().function == 0x03);
+}
+
+TEST_CASE("every connection decision reaches the audit hooks, allowed or refused") {
+    policy_chain<allowlist_policy<1, 2>, event_log<8>> chain;
+    const std::array<ip_network, 1> list{*parse_ip_network("127.0.0.2").network};
+    chain.get<allowlist_policy<1, 2>>().set(0, list);
+    CHECK(chain.on_connect(from("127.0.0.2")).allowed);
+    CHECK_FALSE(chain.on_connect(from("127.0.0.3")).allowed);
+    chain.on_disconnect(from("127.0.0.2"), reason::idle_timeout);
+    const auto& log = chain.get<event_log<8>>();
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].kind == event_kind::connection_accepted);
+    CHECK(log[1].kind == event_kind::connection_refused);
+    CHECK(log[1].reason == static_cast<std::uint8_t>(reason::not_in_allowlist));
+    CHECK(log[1].severity == event_severity::warning);
+    CHECK(log[2].kind == event_kind::idle_timeout);
+}

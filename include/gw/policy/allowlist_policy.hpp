@@ -13,11 +13,10 @@ namespace gw::policy {
 
 template <std::size_t MaxListeners = 16, std::size_t MaxEntries = 32>
 class allowlist_policy {
-  public:
+public:
     /// Replaces the list of `listener`; false if the listener index or the list is too large.
     bool set(std::size_t listener, std::span<const ip_network> networks) noexcept {
-        if (listener >= MaxListeners || networks.size() > MaxEntries)
-            return false;
+        if (listener >= MaxListeners || networks.size() > MaxEntries) return false;
         auto& l = lists_[listener];
         l.size = networks.size();
         for (std::size_t i = 0; i < networks.size(); ++i)
@@ -26,14 +25,11 @@ class allowlist_policy {
     }
 
     bool admits(std::size_t listener, const ip_address& peer) const noexcept {
-        if (listener >= MaxListeners)
-            return false;
+        if (listener >= MaxListeners) return false;
         const auto& l = lists_[listener];
-        if (l.size == 0)
-            return true;
+        if (l.size == 0) return true;
         for (std::size_t i = 0; i < l.size; ++i) {
-            if (l.entries[i].contains(peer))
-                return true;
+            if (l.entries[i].contains(peer)) return true;
         }
         return false;
     }
@@ -43,7 +39,7 @@ class allowlist_policy {
                                           : decision::deny(reason::not_in_allowlist);
     }
 
-  private:
+private:
     struct list {
         std::array<ip_network, MaxEntries> entries{};
         std::size_t size = 0;

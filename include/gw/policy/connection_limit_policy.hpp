@@ -19,11 +19,10 @@ struct connection_limits {
 
 template <std::size_t MaxListeners = 16, std::size_t MaxSources = 256>
 class connection_limit_policy {
-  public:
+public:
     void set_global_limit(std::uint32_t max_total) noexcept { max_total_ = max_total; }
     bool set(std::size_t listener, const connection_limits& limits) noexcept {
-        if (listener >= MaxListeners)
-            return false;
+        if (listener >= MaxListeners) return false;
         limits_[listener] = limits;
         return true;
     }
@@ -44,8 +43,7 @@ class connection_limit_policy {
         if (s == nullptr) {
             s = find_free();
             // The table of sources is full: refusing is the bounded, safe answer.
-            if (s == nullptr)
-                return decision::deny(reason::too_many_connections);
+            if (s == nullptr) return decision::deny(reason::too_many_connections);
             s->address = peer;
             s->listener = static_cast<std::uint16_t>(c.listener);
         }
@@ -57,8 +55,7 @@ class connection_limit_policy {
 
     /// Only for connections on_connect admitted.
     void on_disconnect(const connection_info& c) noexcept {
-        if (c.listener >= MaxListeners)
-            return;
+        if (c.listener >= MaxListeners) return;
         if (source* s = find(c.listener, unmap(c.peer)); s != nullptr && s->count > 0) {
             --s->count;
             per_listener_[c.listener] = std::max<std::uint32_t>(per_listener_[c.listener], 1) - 1;
@@ -71,7 +68,7 @@ class connection_limit_policy {
         return per_listener_[listener];
     }
 
-  private:
+private:
     struct source {
         ip_address address{};
         std::uint16_t listener = 0;
@@ -89,8 +86,7 @@ class connection_limit_policy {
     }
     source* find_free() noexcept {
         for (auto& s : sources_) {
-            if (s.count == 0)
-                return &s;
+            if (s.count == 0) return &s;
         }
         return nullptr;
     }

@@ -19,6 +19,7 @@ enum class reason : std::uint8_t {
     idle_timeout,
     rate_limited,
     unauthorized,
+    shutting_down,
 };
 
 constexpr std::string_view to_string(reason r) noexcept {
@@ -37,6 +38,8 @@ constexpr std::string_view to_string(reason r) noexcept {
             return "rate_limited";
         case reason::unauthorized:
             return "unauthorized";
+        case reason::shutting_down:
+            return "shutting_down";
     }
     return "unknown";
 }

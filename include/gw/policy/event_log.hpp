@@ -15,7 +15,7 @@ template <std::size_t Capacity>
 class event_log {
     static_assert(Capacity > 0);
 
-  public:
+public:
     void on_event(const audit_event& e) noexcept {
         events_[(first_ + size_) % Capacity] = e;
         if (size_ < Capacity) {
@@ -50,7 +50,7 @@ class event_log {
         return by_kind_[static_cast<std::size_t>(k)];
     }
 
-  private:
+private:
     std::array<audit_event, Capacity> events_{};
     std::size_t first_ = 0;
     std::size_t size_ = 0;

@@ -60,7 +60,7 @@ template <class... Policies>
 class policy_chain {
     static_assert((check_policy<Policies>() && ...));
 
-  public:
+public:
     policy_chain() = default;
     template <class... Args>
     requires(sizeof...(Args) == sizeof...(Policies) &&
@@ -142,7 +142,7 @@ class policy_chain {
             policies_);
     }
 
-  private:
+private:
     static audit_event connection_event(const connection_info& c) noexcept {
         audit_event e;
         e.time = c.now;
@@ -154,13 +154,11 @@ class policy_chain {
 
     template <class P>
     static void ask_connect(P& p, const connection_info& c, decision& d) noexcept {
-        if constexpr (has_on_connect<P>)
-            d = p.on_connect(c);
+        if constexpr (has_on_connect<P>) d = p.on_connect(c);
     }
     template <class P>
     static void ask_request(P& p, const request_info& r, decision& d) noexcept {
-        if constexpr (has_on_request<P>)
-            d = p.on_request(r);
+        if constexpr (has_on_request<P>) d = p.on_request(r);
     }
 
     std::tuple<Policies...> policies_;

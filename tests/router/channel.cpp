@@ -1,0 +1,300 @@
+#include <gw/router/channel.hpp>
+
+#include "test_sink.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+using namespace gw;
+using namespace gw::router;
+using namespace std::chrono_literals;
+using bytes = std::vector<std::uint8_t>;
+using test::recording_sink;
+using test::rtu;
+
+namespace {
+
+using small_channel = channel<16, 4>;
+
+// FC3 read holding registers, address 0x0000, quantity 2.
+const bytes read_2 = {0x03, 0x00, 0x00, 0x00, 0x02};
+// Its answer: byte count 4, registers 0x000A, 0x000B.
+const bytes read_2_reply = {0x03, 0x04, 0x00, 0x0A, 0x00, 0x0B};
+
+request_origin from(master_id m, std::uint16_t tid, std::uint8_t unit = 1) {
+    return request_origin{m, tid, unit, transport::time_point{0us}};
+}
+
+bytes sent(small_channel& c, transport::time_point now) {
+    const auto out = c.next_transmit(now);
+    bytes copy{out.begin(), out.end()};
+    if (!copy.empty())
+        c.on_transmitted(now);
+    return copy;
+}
+
+}  // namespace
+
+TEST_CASE("a request goes on the line as RTU and its reply reaches the master with its tid") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 77), priority_class::normal, 1, read_2));
+    CHECK(sent(c, 0us) == rtu(1, read_2));
+    CHECK(c.awaiting_reply());
+    c.on_receive(rtu(1, read_2_reply), 10us, sink);
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].origin.transaction_id == 77);
+    CHECK(sink.answers[0].pdu == read_2_reply);
+    CHECK(c.idle());
+    CHECK(c.counters().responses == 1);
+}
+
+TEST_CASE("the reply completes on its last byte, fed one byte at a time") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    const auto reply = rtu(1, read_2_reply);
+    for (std::size_t i = 0; i < reply.size(); ++i) {
+        CHECK(sink.answers.empty());
+        c.on_receive(std::span{reply}.subspan(i, 1),
+                     transport::time_point{std::chrono::microseconds(i)}, sink);
+    }
+    CHECK(sink.answers.size() == 1);
+}
+
+TEST_CASE("only one transaction is on the bus at a time") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+    CHECK_FALSE(sent(c, 0us).empty());
+    CHECK(sent(c, 1us).empty());  // still awaiting the first reply
+    c.on_receive(rtu(1, read_2_reply), 2us, sink);
+    CHECK_FALSE(sent(c, 3us).empty());
+}
+
+TEST_CASE("silence until the timeout, after every retry, is answered 0x0B") {
+    channel_options o;
+    o.response_timeout = 1000us;
+    o.retries = 2;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 5), priority_class::normal, 1, read_2));
+    auto now = transport::time_point{0us};
+    int attempts = 0;
+    while (sink.answers.empty() && attempts < 10) {
+        if (!sent(c, now).empty())
+            ++attempts;
+        REQUIRE(c.deadline());
+        now = *c.deadline();
+        c.on_timer(now, sink);
+    }
+    CHECK(attempts == 3);
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == bytes{0x83, 0x0B});
+    CHECK(c.counters().timeouts == 3);
+    CHECK(c.counters().retries == 2);
+    CHECK(sink.saw(channel_event::gave_up));
+}
+
+TEST_CASE("a bad CRC or a reply from the wrong unit is retried, then the good reply is delivered") {
+    channel_options o;
+    o.retries = 2;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    auto corrupt = rtu(1, read_2_reply);
+    corrupt.back() ^= 0xFF;
+    c.on_receive(corrupt, 10us, sink);
+    CHECK(sink.saw(channel_event::bad_crc));
+    CHECK(sink.answers.empty());
+    // The retry waits for t3.5 of silence, then goes out again.
+    CHECK(sent(c, 11us).empty());
+    REQUIRE(c.deadline());
+    const auto retry_at = *c.deadline();
+    CHECK(sent(c, retry_at) == rtu(1, read_2));
+    c.on_receive(rtu(2, read_2_reply), retry_at + 10us, sink);  // unit 2 answers unit 1's request
+    CHECK(sink.saw(channel_event::wrong_unit));
+    const auto third = *c.deadline();
+    CHECK(sent(c, third) == rtu(1, read_2));
+    c.on_receive(rtu(1, read_2_reply), third + 10us, sink);
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == read_2_reply);
+    CHECK(c.counters().crc_errors == 1);
+    CHECK(c.counters().wrong_unit == 1);
+}
+
+TEST_CASE("a device's exception reply passes through unchanged") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    c.on_receive(rtu(1, {0x83, 0x02}), 5us, sink);
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == bytes{0x83, 0x02});
+    CHECK(c.counters().device_exceptions == 1);
+    CHECK(c.counters().exceptions_by_code[2] == 1);
+}
+
+TEST_CASE("a reply that does not answer the request is not delivered") {
+    channel_options o;
+    o.retries = 0;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    c.on_receive(rtu(1, {0x03, 0x02, 0x00, 0x01}), 5us, sink);  // one register, two were asked
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == bytes{0x83, 0x0B});
+    CHECK(sink.saw(channel_event::invalid_response));
+}
+
+TEST_CASE("a broadcast is sent, the turnaround observed, and nobody is answered") {
+    channel_options o;
+    o.broadcast_turnaround = 500us;
+    small_channel c{o};
+    recording_sink sink;
+    const bytes write_1 = {0x06, 0x00, 0x01, 0x00, 0x03};
+    REQUIRE_FALSE(c.submit(from(0, 1, 0), priority_class::normal, 0, write_1));
+    REQUIRE_FALSE(c.submit(from(0, 2), priority_class::normal, 1, read_2));
+    CHECK(sent(c, 0us) == rtu(0, write_1));
+    CHECK(sent(c, 100us).empty());  // turnaround running
+    REQUIRE(c.deadline());
+    CHECK(*c.deadline() == transport::time_point{500us});
+    c.on_timer(500us, sink);
+    CHECK(sink.answers.empty());
+    CHECK(sink.saw(channel_event::broadcast_sent));
+    CHECK(sent(c, 500us) == rtu(1, read_2));
+}
+
+TEST_CASE("identical queued reads of several masters share one bus transaction") {
+    channel_options o;
+    o.coalesce_reads = true;
+    small_channel c{o};
+    recording_sink sink;
+    const bytes other = {0x03, 0x00, 0x10, 0x00, 0x01};
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, other));  // occupies the bus
+    REQUIRE_FALSE(c.submit(from(1, 11), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(2, 22), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(3, 33), priority_class::normal, 1, read_2));
+    CHECK(c.counters().coalesced == 2);
+    sent(c, 0us);
+    c.on_receive(rtu(1, {0x03, 0x02, 0x12, 0x34}), 1us, sink);
+    CHECK(sent(c, 2us) == rtu(1, read_2));
+    CHECK(sent(c, 3us).empty());  // the other two did not go on the bus
+    c.on_receive(rtu(1, read_2_reply), 4us, sink);
+    REQUIRE(sink.answers.size() == 4);
+    CHECK(sink.answers[1].origin.transaction_id == 11);
+    CHECK(sink.answers[2].pdu == read_2_reply);
+    CHECK(sink.answers[3].pdu == read_2_reply);
+    CHECK(c.counters().transactions == 2);
+}
+
+TEST_CASE("pipelined requests of one master are each answered with their own tid") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    for (std::uint16_t tid = 1; tid <= 3; ++tid) {
+        REQUIRE_FALSE(c.submit(from(0, tid), priority_class::normal, 1, read_2));
+    }
+    for (int i = 0; i < 3; ++i) {
+        const auto t = transport::time_point{std::chrono::microseconds{10 * i}};
+        REQUIRE_FALSE(sent(c, t).empty());
+        c.on_receive(rtu(1, read_2_reply), t + 1us, sink);
+    }
+    REQUIRE(sink.answers.size() == 3);
+    CHECK(sink.answers[0].origin.transaction_id == 1);
+    CHECK(sink.answers[1].origin.transaction_id == 2);
+    CHECK(sink.answers[2].origin.transaction_id == 3);
+}
+
+TEST_CASE("a full queue answers 0x06 instead of dropping") {
+    channel_options o;
+    o.queue_per_master = 2;
+    small_channel c{o};
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(0, 2), priority_class::normal, 1, read_2));
+    const auto refused = c.submit(from(0, 3), priority_class::normal, 1, read_2);
+    REQUIRE(refused);
+    CHECK(*refused == exception_code::server_device_busy);
+    CHECK(c.counters().busy_rejections == 1);
+}
+
+TEST_CASE("the inter-frame delay keeps the bus silent between transactions") {
+    channel_options o;
+    o.inter_frame_delay = 2000us;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    c.on_receive(rtu(1, read_2_reply), 100us, sink);
+    CHECK(sent(c, 1000us).empty());
+    REQUIRE(c.deadline());
+    CHECK(*c.deadline() == transport::time_point{2100us});
+    CHECK_FALSE(sent(c, 2100us).empty());
+}
+
+TEST_CASE("a failed line answers the request in flight and every queued one with 0x0B") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    c.fail_all(5us, sink);
+    REQUIRE(sink.answers.size() == 2);
+    CHECK(sink.answers[0].pdu == bytes{0x83, 0x0B});
+    CHECK(sink.answers[1].pdu == bytes{0x83, 0x0B});
+    CHECK(c.idle());
+    CHECK(c.queue_depth() == 0);
+}
+
+TEST_CASE("a disconnected master's request runs but nobody is answered") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(0, 2), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    CHECK(c.drop_master(0) == 1);
+    c.on_receive(rtu(1, read_2_reply), 1us, sink);
+    CHECK(sink.answers.empty());
+    CHECK(sent(c, 2us).empty());
+}
+
+TEST_CASE("bytes nobody waits for are counted, not taken for a reply") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    c.on_receive(rtu(1, read_2_reply), 0us, sink);
+    CHECK(c.counters().unexpected_bytes == 1);
+    CHECK(sink.answers.empty());
+}
+
+TEST_CASE("a Modbus TCP channel frames with MBAP and matches the transaction id") {
+    channel_options o;
+    o.framing = channel_framing::mbap;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 900), priority_class::normal, 1, read_2));
+    const auto out = sent(c, 0us);
+    REQUIRE(out.size() == 7 + read_2.size());
+    const std::uint8_t tid_hi = out[0];
+    const std::uint8_t tid_lo = out[1];
+    CHECK(out[2] == 0x00);  // protocol id
+    CHECK(out[3] == 0x00);
+    CHECK(out[5] == 1 + read_2.size());  // length: unit + pdu
+    CHECK(out[6] == 1);
+    // A stale answer (another tid) is ignored; the matching one is delivered.
+    bytes stale = {static_cast<std::uint8_t>(tid_hi ^ 0x80), tid_lo, 0, 0, 0, 7, 1};
+    stale.insert(stale.end(), read_2_reply.begin(), read_2_reply.end());
+    bytes good = {tid_hi, tid_lo, 0, 0, 0, 7, 1};
+    good.insert(good.end(), read_2_reply.begin(), read_2_reply.end());
+    c.on_receive(stale, 1us, sink);
+    CHECK(sink.answers.empty());
+    c.on_receive(good, 2us, sink);
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].origin.transaction_id == 900);
+}

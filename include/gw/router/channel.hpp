@@ -128,35 +128,30 @@ public:
         rtu_rx_.reset();
         ascii_rx_.reset();
         mbap_rx_size_ = 0;
+        corrupt_since_.reset();
     }
 
     /// Bytes from the line. Completes the transaction when they finish a valid reply.
     template <channel_sink S>
     void on_receive(std::span<const std::uint8_t> bytes, transport::time_point now,
                     S& sink) noexcept {
-        while (!bytes.empty()) {
-            if (state_ != state::awaiting) {
+        if (state_ != state::awaiting) {
+            if (!bytes.empty()) {
                 ++counters_.unexpected_bytes;
                 report(sink, channel_event::unexpected_bytes, request_origin{});
+            }
+            return;
+        }
+        switch (options_.framing) {
+            case channel_framing::rtu:
+                feed(rtu_rx_, bytes, now, sink);
                 return;
-            }
-            switch (options_.framing) {
-                case channel_framing::rtu: {
-                    const auto r = rtu_rx_.put(bytes, now);
-                    bytes = bytes.subspan(r.consumed);
-                    on_framer_status(r.status, rtu_rx_.unit(), rtu_rx_.pdu(), now, sink);
-                    break;
-                }
-                case channel_framing::ascii: {
-                    const auto r = ascii_rx_.put(bytes, now);
-                    bytes = bytes.subspan(r.consumed);
-                    on_framer_status(r.status, ascii_rx_.unit(), ascii_rx_.pdu(), now, sink);
-                    break;
-                }
-                case channel_framing::mbap:
-                    bytes = receive_mbap(bytes, now, sink);
-                    break;
-            }
+            case channel_framing::ascii:
+                feed(ascii_rx_, bytes, now, sink);
+                return;
+            case channel_framing::mbap:
+                receive_mbap(bytes, now, sink);
+                return;
         }
     }
 
@@ -171,7 +166,11 @@ public:
                 const auto r = ascii_rx_.poll(now);
                 on_framer_status(r.status, ascii_rx_.unit(), ascii_rx_.pdu(), now, sink);
             }
-            if (state_ == state::awaiting && now >= deadline_) {
+            if (state_ == state::awaiting && corrupt_since_ &&
+                now >= *corrupt_since_ + options_.timing.t3_5) {
+                // A corrupt reply and t3.5 of silence after it: no good reply is coming.
+                fail_attempt(now, sink);
+            } else if (state_ == state::awaiting && now >= deadline_) {
                 ++counters_.timeouts;
                 report(sink, channel_event::timeout, queue_[current_].origin);
                 fail_attempt(now, sink);
@@ -192,7 +191,9 @@ public:
                         ? rtu_rx_.deadline()
                         : (options_.framing == channel_framing::ascii ? ascii_rx_.deadline()
                                                                       : std::nullopt);
-                return framer_due ? std::min(*framer_due, deadline_) : deadline_;
+                auto due = framer_due ? std::min(*framer_due, deadline_) : deadline_;
+                if (corrupt_since_) due = std::min(due, *corrupt_since_ + options_.timing.t3_5);
+                return due;
             }
             case state::turnaround:
                 return deadline_;
@@ -275,12 +276,17 @@ private:
             case decode_status::bad_lrc:
                 ++counters_.crc_errors;
                 report(sink, channel_event::bad_crc, queue_[current_].origin);
-                fail_attempt(now, sink);
+                corrupt_since_ = now;
                 return;
             case decode_status::too_long:
             case decode_status::bad_char:
-            case decode_status::bad_header:
             case decode_status::timeout:
+                ++counters_.invalid_responses;
+                report(sink, channel_event::invalid_response, queue_[current_].origin);
+                corrupt_since_ = now;
+                return;
+            case decode_status::bad_header:
+                // MBAP: a TCP stream cannot resynchronise; try again at once.
                 ++counters_.invalid_responses;
                 report(sink, channel_event::invalid_response, queue_[current_].origin);
                 fail_attempt(now, sink);
@@ -288,33 +294,54 @@ private:
         }
     }
 
+    /// Feeds a serial framer until it has nothing more to say: after an error it may already
+    /// hold the good frame that followed the bad bytes, so it is asked again with the rest.
+    template <class Framer, class S>
+    void feed(Framer& framer, std::span<const std::uint8_t> bytes, transport::time_point now,
+              S& sink) noexcept {
+        for (;;) {
+            const auto r = framer.put(bytes, now);
+            bytes = bytes.subspan(r.consumed);
+            on_framer_status(r.status, framer.unit(), framer.pdu(), now, sink);
+            if (state_ != state::awaiting) {
+                if (!bytes.empty()) {
+                    ++counters_.unexpected_bytes;
+                    report(sink, channel_event::unexpected_bytes, request_origin{});
+                }
+                return;
+            }
+            if (r.status == decode_status::need_more) return;
+        }
+    }
+
     template <class S>
-    std::span<const std::uint8_t> receive_mbap(std::span<const std::uint8_t> bytes,
-                                               transport::time_point now, S& sink) noexcept {
-        const std::size_t take = std::min(bytes.size(), mbap_rx_.size() - mbap_rx_size_);
-        std::copy_n(bytes.begin(), take,
-                    mbap_rx_.begin() + static_cast<std::ptrdiff_t>(mbap_rx_size_));
-        mbap_rx_size_ += take;
-        bytes = bytes.subspan(take);
-        const auto r = decode_mbap(std::span<const std::uint8_t>{mbap_rx_}.first(mbap_rx_size_));
-        if (r.status == decode_status::need_more) return bytes;
-        if (r.status != decode_status::frame) {
-            // A TCP stream cannot resynchronise after a bad header: drop what we have.
-            mbap_rx_size_ = 0;
-            on_framer_status(r.status, 0, {}, now, sink);
-            return {};
+    void receive_mbap(std::span<const std::uint8_t> bytes, transport::time_point now,
+                      S& sink) noexcept {
+        while (!bytes.empty() && state_ == state::awaiting) {
+            const std::size_t take = std::min(bytes.size(), mbap_rx_.size() - mbap_rx_size_);
+            std::copy_n(bytes.begin(), take,
+                        mbap_rx_.begin() + static_cast<std::ptrdiff_t>(mbap_rx_size_));
+            mbap_rx_size_ += take;
+            bytes = bytes.subspan(take);
+            const auto r =
+                decode_mbap(std::span<const std::uint8_t>{mbap_rx_}.first(mbap_rx_size_));
+            if (r.status == decode_status::need_more) continue;
+            if (r.status != decode_status::frame) {
+                mbap_rx_size_ = 0;
+                on_framer_status(r.status, 0, {}, now, sink);
+                return;
+            }
+            if (r.frame.header.transaction_id == transaction_id_) {
+                check_reply(r.frame.header.unit, r.frame.pdu, now, sink);
+            } else {
+                ++counters_.unexpected_bytes;  // a late answer to an attempt we gave up on
+                report(sink, channel_event::unexpected_bytes, request_origin{});
+            }
+            const std::size_t rest = mbap_rx_size_ - r.consumed;
+            std::copy_n(mbap_rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed), rest,
+                        mbap_rx_.begin());
+            mbap_rx_size_ = rest;
         }
-        if (r.frame.header.transaction_id == transaction_id_) {
-            check_reply(r.frame.header.unit, r.frame.pdu, now, sink);
-        } else {
-            ++counters_.unexpected_bytes;  // a late answer to an attempt we gave up on
-            report(sink, channel_event::unexpected_bytes, request_origin{});
-        }
-        const std::size_t rest = mbap_rx_size_ - r.consumed;
-        std::copy_n(mbap_rx_.begin() + static_cast<std::ptrdiff_t>(r.consumed), rest,
-                    mbap_rx_.begin());
-        mbap_rx_size_ = rest;
-        return bytes;
     }
 
     template <class S>
@@ -350,11 +377,9 @@ private:
             ++counters_.retries;
             report(sink, channel_event::retry, queue_[current_].origin);
             state_ = state::ready;
-            // Let the rest of a broken reply pass before talking again.
-            const auto gap = options_.framing == channel_framing::mbap
-                                 ? options_.inter_frame_delay
-                                 : std::max(options_.inter_frame_delay, options_.timing.t3_5);
-            bus_free_at_ = now + gap;
+            // A corrupt reply was already followed by t3.5 of silence, a timeout by much more:
+            // the line is quiet, only the configured inter-frame delay applies.
+            bus_free_at_ = now + options_.inter_frame_delay;
             return;
         }
         report(sink, channel_event::gave_up, queue_[current_].origin);
@@ -403,6 +428,7 @@ private:
     std::uint16_t transaction_id_ = 0;
     transport::time_point deadline_{};
     transport::time_point bus_free_at_{};
+    std::optional<transport::time_point> corrupt_since_;  ///< a corrupt reply arrived then
     channel_counters counters_;
 };
 

@@ -1,0 +1,380 @@
+#pragma once
+// Modbus RTU framing (Modbus over Serial Line v1.02, 2.5.1) from caller timestamps.
+//
+// Two modes, chosen per channel:
+// - predicted: the frame length follows from the function code and byte counts (codec/pdu.hpp),
+//   so a frame completes the moment its last byte arrives, without the t3.5 wait. A frame whose
+//   length cannot be predicted (user-defined codes, FC 8/0, FC 43/13) falls back to silence.
+// - silence: a frame is whatever arrived between two silences of t3.5.
+//
+// Resynchronisation: a candidate that fails its CRC (or cannot start a frame, or is incomplete at
+// t3.5) is dropped ONE byte at a time and the bytes after it are scanned again, so a good frame
+// right behind garbage is found. One error is reported per run of bad bytes (a run ends at a
+// good frame or at a silence).
+//
+// Usage, like Beast's parser: put() consumes what it needs and says so; call it again with the
+// unconsumed rest (possibly empty) until it returns need_more. After `frame`, unit()/pdu()/adu()
+// are valid until the next put/poll/reset. Call poll() when no byte came, at deadline().
+
+#include <gw/codec/crc16.hpp>
+#include <gw/codec/decode_status.hpp>
+#include <gw/codec/pdu.hpp>
+#include <gw/core/limits.hpp>
+#include <gw/transport/concepts.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace gw {
+
+enum class rtu_framing : std::uint8_t { predicted, silence };
+
+struct rtu_timing {
+    std::chrono::microseconds t1_5;
+    std::chrono::microseconds t3_5;
+};
+
+/// t1.5 and t3.5 for a baud rate: 11 bits per character (start, 8 data, parity or second stop,
+/// stop); above 19200 baud the fixed 750 us / 1750 us of the specification. Rounded up.
+constexpr rtu_timing rtu_timing_for_baud(std::uint32_t baud) noexcept {
+    if (baud == 0 || baud > 19200) {
+        return {std::chrono::microseconds{750}, std::chrono::microseconds{1750}};
+    }
+    const auto ceil_div = [](std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; };
+    return {std::chrono::microseconds{static_cast<std::int64_t>(ceil_div(16'500'000, baud))},
+            std::chrono::microseconds{static_cast<std::int64_t>(ceil_div(38'500'000, baud))}};
+}
+
+/// Writes unit + PDU + CRC into `out`; returns the ADU size, 0 if it does not fit or the PDU is
+/// empty or longer than 253 bytes.
+constexpr std::size_t encode_rtu(std::uint8_t unit, std::span<const std::uint8_t> pdu,
+                                 std::span<std::uint8_t> out) noexcept {
+    const std::size_t size = pdu.size() + 3;
+    if (pdu.empty() || pdu.size() > max_pdu_size || out.size() < size) {
+        return 0;
+    }
+    out[0] = unit;
+    for (std::size_t i = 0; i < pdu.size(); ++i) {
+        out[1 + i] = pdu[i];
+    }
+    const std::uint16_t crc = crc16(std::span<const std::uint8_t>{out.data(), pdu.size() + 1});
+    out[size - 2] = static_cast<std::uint8_t>(crc & 0xFF);
+    out[size - 1] = static_cast<std::uint8_t>(crc >> 8);
+    return size;
+}
+
+class rtu_framer {
+public:
+    constexpr rtu_framer(pdu_direction dir, rtu_framing mode, rtu_timing timing) noexcept
+        : dir_{dir}, mode_{mode}, timing_{timing} {}
+
+    /// Feeds bytes that arrived at time `now`. Consumes up to the end of one frame.
+    constexpr decode_result put(std::span<const std::uint8_t> bytes,
+                                transport::time_point now) noexcept {
+        release_frame();
+        if (!closed_ && pending() && now - last_ >= gap_limit()) {
+            close();
+        }
+        if (closed_) {
+            if (const auto s = scan_closed()) {
+                return {*s, 0};
+            }
+        }
+        std::size_t used = 0;
+        const auto s = mode_ == rtu_framing::predicted ? scan_predicted(bytes, used, now)
+                                                       : collect_silence(bytes, used, now);
+        return {s, used};
+    }
+
+    /// Call when no byte arrived and the time is `now`: completes a frame after t3.5 of silence
+    /// (silence mode, or the fallback), or reports timeout for an incomplete frame.
+    constexpr decode_result poll(transport::time_point now) noexcept {
+        release_frame();
+        if (!closed_ && pending() && now - last_ >= gap_limit()) {
+            close();
+        }
+        if (closed_) {
+            if (const auto s = scan_closed()) {
+                return {*s, 0};
+            }
+        }
+        return {decode_status::need_more, 0};
+    }
+
+    /// After `frame`: the unit id.
+    constexpr std::uint8_t unit() const noexcept {
+        return frame_size_ > 0 ? buf_[begin_] : std::uint8_t{0};
+    }
+    /// After `frame`: the PDU (CRC and unit stripped).
+    constexpr std::span<const std::uint8_t> pdu() const noexcept {
+        return frame_size_ > 0
+                   ? std::span<const std::uint8_t>{buf_}.subspan(begin_ + 1, frame_size_ - 3)
+                   : std::span<const std::uint8_t>{};
+    }
+    /// After `frame`: unit + PDU + CRC as received.
+    constexpr std::span<const std::uint8_t> adu() const noexcept {
+        return std::span<const std::uint8_t>{buf_}.subspan(begin_, frame_size_);
+    }
+
+    constexpr void reset() noexcept {
+        begin_ = end_ = frame_size_ = 0;
+        closed_ = reported_ = discarding_ = false;
+    }
+
+    /// When poll() must next be called (a partial frame is waiting for silence), for timers.
+    constexpr std::optional<transport::time_point> deadline() const noexcept {
+        if (closed_) {
+            return last_;
+        }
+        if (pending()) {
+            return last_ + gap_limit();
+        }
+        return std::nullopt;
+    }
+
+    /// Treat a gap longer than t1.5 inside a frame as its end (Serial Line 2.5.1.1) instead of
+    /// waiting for t3.5. Off by default: timestamps taken by an OS after read() are not precise
+    /// enough to judge 1.5 characters at high baud rates.
+    constexpr void set_strict_t1_5(bool on) noexcept { strict_t1_5_ = on; }
+
+    constexpr pdu_direction direction() const noexcept { return dir_; }
+    constexpr rtu_framing framing() const noexcept { return mode_; }
+    constexpr rtu_timing timing() const noexcept { return timing_; }
+    /// Bytes held that are not part of a returned frame (for diagnostics and tests).
+    constexpr std::size_t buffered() const noexcept { return end_ - begin_ - frame_size_; }
+
+private:
+    static constexpr std::size_t window = max_rtu_adu_size;
+    // Twice the largest frame so that dropping one byte at a time rarely needs to compact.
+    static constexpr std::size_t storage = 2 * window;
+
+    constexpr std::chrono::microseconds gap_limit() const noexcept {
+        return strict_t1_5_ ? timing_.t1_5 : timing_.t3_5;
+    }
+    constexpr bool pending() const noexcept { return end_ > begin_ || discarding_; }
+    constexpr std::size_t held() const noexcept { return end_ - begin_; }
+    constexpr std::span<const std::uint8_t> held_bytes() const noexcept {
+        return std::span<const std::uint8_t>{buf_}.subspan(begin_, end_ - begin_);
+    }
+
+    constexpr void release_frame() noexcept {
+        if (frame_size_ > 0) {
+            drop(frame_size_);
+            frame_size_ = 0;
+        }
+    }
+    constexpr void drop(std::size_t n) noexcept {
+        begin_ += n;
+        if (begin_ == end_) {
+            begin_ = end_ = 0;
+        }
+    }
+    constexpr void close() noexcept {
+        closed_ = true;
+        if (discarding_) {
+            // An over-long run has ended; what it held is already gone.
+            discarding_ = false;
+        }
+    }
+    constexpr void append(std::span<const std::uint8_t> bytes, std::size_t count,
+                          transport::time_point now) noexcept {
+        if (end_ + count > storage) {
+            const std::size_t n = held();
+            for (std::size_t i = 0; i < n; ++i) {
+                buf_[i] = buf_[begin_ + i];
+            }
+            begin_ = 0;
+            end_ = n;
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            buf_[end_ + i] = bytes[i];
+        }
+        end_ += count;
+        last_ = now;
+    }
+    constexpr std::optional<decode_status> emit(std::size_t size) noexcept {
+        frame_size_ = size;
+        reported_ = false;
+        return decode_status::frame;
+    }
+    // Drops the first candidate byte; reports `status` unless this run already reported.
+    constexpr std::optional<decode_status> skip(decode_status status) noexcept {
+        drop(1);
+        if (reported_) {
+            return std::nullopt;
+        }
+        reported_ = true;
+        return status;
+    }
+
+    constexpr detail::pdu_length predict_held() const noexcept {
+        return detail::predict(dir_, held_bytes().subspan(1));
+    }
+
+    // Predicted mode, bytes still arriving: take exactly what the candidate at begin_ needs.
+    constexpr decode_status scan_predicted(std::span<const std::uint8_t> in, std::size_t& used,
+                                           transport::time_point now) noexcept {
+        for (;;) {
+            std::size_t need = 2;  // unit + function code
+            if (held() >= 2) {
+                const detail::pdu_length l = predict_held();
+                switch (l.kind) {
+                    case detail::pdu_length_kind::known:
+                        need = l.length + 3;
+                        if (held() >= need) {
+                            if (crc16_ok(held_bytes().first(need))) {
+                                return *emit(need);
+                            }
+                            if (const auto s = skip(decode_status::bad_crc)) {
+                                return *s;
+                            }
+                            continue;
+                        }
+                        break;
+                    case detail::pdu_length_kind::need_more:
+                        need = l.length + 1;
+                        break;
+                    case detail::pdu_length_kind::invalid:
+                        if (const auto s = skip(decode_status::bad_crc)) {
+                            return *s;
+                        }
+                        continue;
+                    case detail::pdu_length_kind::unknown:
+                        // Silence ends this frame; until then it may grow to the maximum.
+                        need = window;
+                        if (held() >= window && used < in.size()) {
+                            if (const auto s = skip(decode_status::too_long)) {
+                                return *s;
+                            }
+                            continue;
+                        }
+                        break;
+                }
+            }
+            if (used == in.size() || held() >= need) {
+                return decode_status::need_more;
+            }
+            const std::size_t take =
+                need - held() < in.size() - used ? need - held() : in.size() - used;
+            append(in.subspan(used), take, now);
+            used += take;
+        }
+    }
+
+    // Silence mode: everything that arrives joins the current frame, up to 256 bytes.
+    constexpr decode_status collect_silence(std::span<const std::uint8_t> in, std::size_t& used,
+                                            transport::time_point now) noexcept {
+        if (in.empty()) {
+            return decode_status::need_more;
+        }
+        if (discarding_) {
+            used = in.size();
+            last_ = now;
+            return decode_status::need_more;
+        }
+        const std::size_t room = window - held();
+        if (in.size() <= room) {
+            append(in, in.size(), now);
+            used = in.size();
+            return decode_status::need_more;
+        }
+        // Over-long: drop it all and everything until the next silence.
+        begin_ = end_ = 0;
+        discarding_ = true;
+        last_ = now;
+        used = in.size();
+        reported_ = true;
+        return decode_status::too_long;
+    }
+
+    // A silence ended the bytes held: no more bytes will join them. Returns a status to report,
+    // or nullopt once everything held has been dealt with.
+    constexpr std::optional<decode_status> scan_closed() noexcept {
+        while (held() > 0) {
+            const std::optional<decode_status> s =
+                mode_ == rtu_framing::predicted ? closed_predicted_step() : closed_silence_step();
+            if (s) {
+                return s;
+            }
+        }
+        closed_ = false;
+        reported_ = false;
+        return std::nullopt;
+    }
+
+    constexpr std::optional<decode_status> closed_predicted_step() noexcept {
+        if (held() < 2) {
+            return skip(decode_status::timeout);
+        }
+        const detail::pdu_length l = predict_held();
+        switch (l.kind) {
+            case detail::pdu_length_kind::known:
+                if (held() >= l.length + 3) {
+                    return crc16_ok(held_bytes().first(l.length + 3))
+                               ? emit(l.length + 3)
+                               : skip(decode_status::bad_crc);
+                }
+                return skip(decode_status::timeout);
+            case detail::pdu_length_kind::need_more:
+                return skip(decode_status::timeout);
+            case detail::pdu_length_kind::invalid:
+                return skip(decode_status::bad_crc);
+            case detail::pdu_length_kind::unknown:
+                break;
+        }
+        if (held() >= min_rtu_adu_size && crc16_ok(held_bytes())) {
+            return emit(held());
+        }
+        return skip(decode_status::bad_crc);
+    }
+
+    constexpr std::optional<decode_status> closed_silence_step() noexcept {
+        const std::size_t n = held();
+        if (n >= min_rtu_adu_size && crc16_ok(held_bytes())) {
+            return emit(n);
+        }
+        // Noise glued in front of a frame: find the suffix that is a frame (its CRC holds and
+        // its length is the predicted one, or unpredictable), else drop everything.
+        for (std::size_t s = 1; s + min_rtu_adu_size <= n; ++s) {
+            const auto candidate = held_bytes().subspan(s);
+            if (!crc16_ok(candidate)) {
+                continue;
+            }
+            const detail::pdu_length l = detail::predict(dir_, candidate.subspan(1));
+            if ((l.kind == detail::pdu_length_kind::known && l.length + 3 == candidate.size()) ||
+                l.kind == detail::pdu_length_kind::unknown) {
+                drop(s);
+                if (reported_) {
+                    return std::nullopt;
+                }
+                reported_ = true;
+                return decode_status::bad_crc;
+            }
+        }
+        drop(n);
+        if (reported_) {
+            return std::nullopt;
+        }
+        reported_ = true;
+        return n < min_rtu_adu_size ? decode_status::timeout : decode_status::bad_crc;
+    }
+
+    std::array<std::uint8_t, storage> buf_{};
+    std::size_t begin_ = 0;       // first byte of the current candidate
+    std::size_t end_ = 0;         // one past the last byte held
+    std::size_t frame_size_ = 0;  // size of the frame returned last (released on the next call)
+    transport::time_point last_{};
+    pdu_direction dir_;
+    rtu_framing mode_;
+    rtu_timing timing_;
+    bool closed_ = false;      // a silence followed the bytes held
+    bool reported_ = false;    // this run of bad bytes has already been reported
+    bool discarding_ = false;  // silence mode: dropping an over-long run until silence
+    bool strict_t1_5_ = false;
+};
+
+}  // namespace gw

@@ -9,7 +9,7 @@ packages=(
   # libraries
   libasio-dev libboost1.81-dev libboost-json1.81-dev libwolfssl-dev doctest-dev libbenchmark-dev
   # real Modbus peers and virtual serial lines for integration tests and baselines
-  libmodbus-dev mbpoll python3-pymodbus socat
+  libmodbus-dev mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
   # bare metal: cross compiler, newlib and QEMU
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
   # benchmark plots

@@ -1,7 +1,8 @@
 #pragma once
 // Transport concepts shared by every platform. No Asio, no OS headers: the bare-metal firmware
 // and the Linux gateway satisfy the same requirements, so the framers and the router are written
-// once against them. The Asio-based (asynchronous) requirements live in gw/transport/asio/.
+// once against them. The Asio-based (asynchronous) requirement lives in
+// gw/transport/async_stream.hpp.
 
 #include <chrono>
 #include <concepts>
@@ -25,10 +26,10 @@ concept clock = requires(const C& c) {
 /// read_some returns how many bytes it copied into `in` (0 when none are waiting) and never blocks;
 /// write_some returns how many bytes of `out` it accepted (possibly fewer than offered).
 template <class P>
-concept polled_byte_port =
-    requires(P& p, std::span<std::uint8_t> in, std::span<const std::uint8_t> out) {
-        { p.read_some(in) } -> std::same_as<std::size_t>;
-        { p.write_some(out) } -> std::same_as<std::size_t>;
-    };
+concept polled_byte_port = requires(P& p, std::span<std::uint8_t> in,
+                                    std::span<const std::uint8_t> out) {
+    { p.read_some(in) } -> std::same_as<std::size_t>;
+    { p.write_some(out) } -> std::same_as<std::size_t>;
+};
 
 }  // namespace gw::transport

@@ -1,0 +1,71 @@
+#pragma once
+// The one place that chooses between standalone Asio and Boost.Asio. Every other transport header
+// includes this one and spells Asio as `gw::net`, so the same source builds with either flavour:
+// the CMake target gw::boost_asio defines GW_USE_BOOST_ASIO, gw::asio does not.
+//
+// TLS: define GW_ASIO_SSL (the TLS target does) to also get net::ssl. wolfSSL's options header
+// must come first: it defines (BOOST_)ASIO_USE_WOLFSSL, and with -I/usr/include/wolfssl the
+// <openssl/ssl.h> that Asio includes then resolves to wolfSSL's compatibility layer.
+
+#if defined(GW_ASIO_SSL)
+#include <wolfssl/options.h>
+#endif
+
+#if defined(GW_USE_BOOST_ASIO)
+
+#include <boost/asio.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+#if defined(GW_ASIO_SSL)
+#include <boost/asio/ssl.hpp>
+#endif
+
+namespace gw {
+namespace net = ::boost::asio;
+}  // namespace gw
+
+namespace gw::transport {
+using error_code = ::boost::system::error_code;
+using system_error = ::boost::system::system_error;
+inline constexpr bool uses_boost_asio = true;
+
+/// The category errno values belong to, in this flavour's error_code family.
+inline const ::boost::system::error_category& system_category() noexcept {
+    return ::boost::system::system_category();
+}
+}  // namespace gw::transport
+
+#else
+
+#include <asio.hpp>
+#if defined(GW_ASIO_SSL)
+#include <asio/ssl.hpp>
+#endif
+
+#include <system_error>
+
+namespace gw {
+namespace net = ::asio;
+}  // namespace gw
+
+namespace gw::transport {
+using error_code = ::std::error_code;
+using system_error = ::std::system_error;
+inline constexpr bool uses_boost_asio = false;
+
+/// The category errno values belong to, in this flavour's error_code family.
+inline const ::std::error_category& system_category() noexcept {
+    return ::std::system_category();
+}
+}  // namespace gw::transport
+
+#endif
+
+namespace gw::transport {
+
+/// An error_code for an errno value, e.g. after a failed open() or ioctl().
+inline error_code errno_code(int errno_value) noexcept {
+    return error_code(errno_value, system_category());
+}
+
+}  // namespace gw::transport

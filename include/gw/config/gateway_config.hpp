@@ -1,0 +1,240 @@
+#pragma once
+// The gateway program's configuration: channels (where requests go), listeners (where masters
+// connect), routes (unit id -> channel), limits and logging. Plain values: parse_config() fills
+// them from a file, to_json() writes them back, the gateway builds its pipeline from them.
+// docs/configuration.md describes every key, its default and its range.
+
+#include <gw/config/ip_network.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace gw::config {
+
+enum class serial_parity : std::uint8_t { none, even, odd };
+enum class serial_mode : std::uint8_t { rtu, ascii };
+/// predicted: a frame is complete when its last byte (known from the function code and byte
+/// count) arrives; silence: wait for t3.5 of silence (devices with user-defined function codes).
+enum class serial_framing : std::uint8_t { predicted, silence };
+/// The wire format on a TCP connection: MBAP header, or RTU frames (CRC) carried over TCP.
+enum class tcp_protocol : std::uint8_t { modbus_tcp, rtu_over_tcp };
+enum class channel_type : std::uint8_t { serial, tcp, simulator };
+/// rtu_serial: a master on a serial line (reverse topology: the gateway is the slave side).
+enum class listener_protocol : std::uint8_t { modbus_tcp, rtu_over_tcp, rtu_serial };
+/// high: requests from this listener go ahead of normal ones in each channel's queue.
+enum class priority_class : std::uint8_t { normal, high };
+enum class log_level : std::uint8_t { debug, info, notice, warning, error };
+
+/// Names as they appear in the file, indexed by the enumerator's value.
+template <class Enum>
+struct enum_names;
+template <>
+struct enum_names<serial_parity> {
+    static constexpr std::array<std::string_view, 3> values{"none", "even", "odd"};
+};
+template <>
+struct enum_names<serial_mode> {
+    static constexpr std::array<std::string_view, 2> values{"rtu", "ascii"};
+};
+template <>
+struct enum_names<serial_framing> {
+    static constexpr std::array<std::string_view, 2> values{"predicted", "silence"};
+};
+template <>
+struct enum_names<tcp_protocol> {
+    static constexpr std::array<std::string_view, 2> values{"modbus_tcp", "rtu_over_tcp"};
+};
+template <>
+struct enum_names<channel_type> {
+    static constexpr std::array<std::string_view, 3> values{"serial", "tcp", "simulator"};
+};
+template <>
+struct enum_names<listener_protocol> {
+    static constexpr std::array<std::string_view, 3> values{"modbus_tcp", "rtu_over_tcp",
+                                                            "rtu_serial"};
+};
+template <>
+struct enum_names<priority_class> {
+    static constexpr std::array<std::string_view, 2> values{"normal", "high"};
+};
+template <>
+struct enum_names<log_level> {
+    static constexpr std::array<std::string_view, 5> values{"debug", "info", "notice", "warning",
+                                                            "error"};
+};
+
+template <class Enum>
+constexpr std::string_view to_string(Enum e) noexcept requires requires {
+    enum_names<Enum>::values;
+}
+{
+    const auto i = static_cast<std::size_t>(e);
+    return i < enum_names<Enum>::values.size() ? enum_names<Enum>::values[i]
+                                               : std::string_view{"?"};
+}
+
+/// A set of consecutive Modbus unit ids, first <= last.
+struct unit_range {
+    std::uint8_t first = 1;
+    std::uint8_t last = 1;
+
+    constexpr bool contains(std::uint8_t unit) const noexcept {
+        return unit >= first && unit <= last;
+    }
+    constexpr bool overlaps(const unit_range& o) const noexcept {
+        return first <= o.last && o.first <= last;
+    }
+    friend constexpr bool operator==(const unit_range&, const unit_range&) = default;
+};
+
+struct rs485_config {
+    bool enabled = false;  ///< switch the port to RS-485 mode (TIOCSRS485)
+    bool rts_on_send = true;
+    bool rts_after_send = false;
+    std::chrono::microseconds delay_before_send{0};
+    std::chrono::microseconds delay_after_send{0};
+
+    friend bool operator==(const rs485_config&, const rs485_config&) = default;
+};
+
+/// How long to wait before reopening a port (or reconnecting) after a failure: starts at
+/// `initial`, doubles on each further failure, never exceeds `max`.
+struct backoff_config {
+    std::chrono::milliseconds initial{100};
+    std::chrono::milliseconds max{5000};
+
+    friend bool operator==(const backoff_config&, const backoff_config&) = default;
+};
+
+/// A serial line: a channel's downstream bus, or an rtu_serial listener's upstream line.
+struct serial_line_config {
+    std::string device;  ///< e.g. /dev/ttyUSB0
+    std::uint32_t baud = 19200;
+    std::uint8_t data_bits = 8;
+    serial_parity parity = serial_parity::even;  ///< Modbus's default (8E1)
+    std::uint8_t stop_bits = 1;
+    serial_mode mode = serial_mode::rtu;
+    serial_framing framing = serial_framing::predicted;
+    rs485_config rs485;
+    bool low_latency = true;  ///< ASYNC_LOW_LATENCY: no tty buffering delay
+    backoff_config reopen_backoff;
+
+    friend bool operator==(const serial_line_config&, const serial_line_config&) = default;
+};
+
+/// A downstream Modbus device (or serial server) reached over TCP.
+struct tcp_device_config {
+    std::string host;  ///< IP address or DNS name
+    std::uint16_t port = 502;
+    tcp_protocol protocol = tcp_protocol::modbus_tcp;
+    backoff_config reconnect_backoff;
+
+    friend bool operator==(const tcp_device_config&, const tcp_device_config&) = default;
+};
+
+/// The built-in simulated serial device.
+struct simulator_config {
+    unit_range units{1, 3};  ///< the unit ids it answers
+
+    friend bool operator==(const simulator_config&, const simulator_config&) = default;
+};
+
+struct channel_config {
+    std::string name;
+    std::variant<serial_line_config, tcp_device_config, simulator_config> link;
+    std::chrono::milliseconds response_timeout{1000};
+    std::uint8_t retries = 0;  ///< extra attempts after a timeout or a corrupt reply
+    std::chrono::milliseconds inter_frame_delay{0};
+    std::chrono::milliseconds broadcast_turnaround{100};
+    bool coalesce_reads = false;
+    std::uint16_t queue_per_master = 32;
+
+    channel_type type() const noexcept { return static_cast<channel_type>(link.index()); }
+    friend bool operator==(const channel_config&, const channel_config&) = default;
+};
+
+/// A Modbus TCP or RTU-over-TCP listening socket.
+struct tcp_listener_config {
+    std::string address = "127.0.0.1";  ///< an IP literal; 0.0.0.0 or :: for every interface
+    std::uint16_t port = 502;           ///< required in the file
+    std::uint16_t max_connections = 32;
+    std::uint16_t max_connections_per_source = 8;
+    std::chrono::seconds idle_timeout{300};  ///< zero: never close an idle connection
+    std::vector<ip_network> allowlist;       ///< empty: every source may connect
+
+    friend bool operator==(const tcp_listener_config&, const tcp_listener_config&) = default;
+};
+
+struct listener_config {
+    std::string name;
+    listener_protocol protocol = listener_protocol::modbus_tcp;
+    priority_class priority = priority_class::normal;
+    /// tcp_listener_config for modbus_tcp and rtu_over_tcp; serial_line_config for rtu_serial.
+    std::variant<tcp_listener_config, serial_line_config> endpoint;
+
+    friend bool operator==(const listener_config&, const listener_config&) = default;
+};
+
+/// Requests for `units` go to `channel`. With `map_to`, unit `first + k` is sent to the device
+/// as unit `*map_to + k` (and replies come back under the unit the master asked for).
+struct route_config {
+    unit_range units;
+    std::string channel;
+    std::optional<std::uint8_t> map_to;
+
+    constexpr std::uint8_t device_unit(std::uint8_t unit) const noexcept {
+        return map_to ? static_cast<std::uint8_t>(*map_to + (unit - units.first)) : unit;
+    }
+    friend bool operator==(const route_config&, const route_config&) = default;
+};
+
+struct limits_config {
+    std::uint32_t max_connections = 256;  ///< across all listeners
+
+    friend bool operator==(const limits_config&, const limits_config&) = default;
+};
+
+struct log_config {
+    log_level level = log_level::notice;  ///< the MGate default: notice, warning and error kept
+    std::uint32_t event_log_capacity = 10000;
+
+    friend bool operator==(const log_config&, const log_config&) = default;
+};
+
+struct gateway_config {
+    std::vector<channel_config> channels;
+    std::vector<listener_config> listeners;
+    std::vector<route_config> routes;
+    limits_config limits;
+    log_config log;
+
+    friend bool operator==(const gateway_config&, const gateway_config&) = default;
+};
+
+inline const channel_config* find_channel(const gateway_config& c, std::string_view name) noexcept {
+    for (const channel_config& ch : c.channels) {
+        if (ch.name == name) {
+            return &ch;
+        }
+    }
+    return nullptr;
+}
+
+/// The route serving `unit`, if any (routes never overlap).
+inline const route_config* find_route(const gateway_config& c, std::uint8_t unit) noexcept {
+    for (const route_config& r : c.routes) {
+        if (r.units.contains(unit)) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace gw::config

@@ -1,0 +1,110 @@
+#pragma once
+// gw::config::gateway_config (what the operator wrote) -> gw::gateway::gateway_plan (what the
+// engine runs). Simulator channels are given a device path by the caller, who starts them.
+
+#include <gw/config/gateway_config.hpp>
+#include <gw/gateway/gateway_plan.hpp>
+
+#include <functional>
+#include <string>
+
+namespace gw::examples {
+
+inline transport::serial_settings to_serial_settings(const config::serial_line_config& s) {
+    transport::serial_settings out;
+    out.device = s.device;
+    out.baud = s.baud;
+    out.data_bits = s.data_bits;
+    out.parity = s.parity == config::serial_parity::none   ? transport::parity::none
+                 : s.parity == config::serial_parity::even ? transport::parity::even
+                                                           : transport::parity::odd;
+    out.stop_bits = s.stop_bits;
+    out.rs485.enabled = s.rs485.enabled;
+    out.rs485.rts_on_send = s.rs485.rts_on_send;
+    out.rs485.rts_after_send = s.rs485.rts_after_send;
+    out.rs485.delay_rts_before_send_ms =
+        static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_before_send).count());
+    out.rs485.delay_rts_after_send_ms =
+        static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_after_send).count());
+    out.low_latency = s.low_latency;
+    return out;
+}
+
+inline policy::ip_network to_policy_network(const config::ip_network& n) {
+    policy::ip_network out;
+    out.address.bytes = n.address;
+    out.address.v4 = n.v4;
+    out.prefix_len = n.prefix_len;
+    return out;
+}
+
+/// `simulator_device(name)` returns the serial device a simulator channel's simulator serves.
+inline gateway::gateway_plan plan_from_config(const config::gateway_config& c,
+                                              const std::function<std::string(const std::string&)>& simulator_device) {
+    gateway::gateway_plan plan;
+    plan.max_connections = c.limits.max_connections;
+    for (const auto& ch : c.channels) {
+        gateway::channel_plan p;
+        p.name = ch.name;
+        p.options.response_timeout = ch.response_timeout;
+        p.options.retries = ch.retries;
+        p.options.inter_frame_delay = ch.inter_frame_delay;
+        p.options.broadcast_turnaround = ch.broadcast_turnaround;
+        p.options.coalesce_reads = ch.coalesce_reads;
+        p.options.queue_per_master = ch.queue_per_master;
+        if (const auto* s = std::get_if<config::serial_line_config>(&ch.link)) {
+            p.link = gateway::serial_link_plan{to_serial_settings(*s)};
+            p.options.framing = s->mode == config::serial_mode::ascii ? router::channel_framing::ascii
+                                                                      : router::channel_framing::rtu;
+            p.options.rtu_mode = s->framing == config::serial_framing::silence ? rtu_framing::silence
+                                                                               : rtu_framing::predicted;
+            p.options.timing = rtu_timing_for_baud(s->baud);
+            p.backoff = {s->reopen_backoff.initial, s->reopen_backoff.max};
+        } else if (const auto* t = std::get_if<config::tcp_device_config>(&ch.link)) {
+            p.link = gateway::tcp_link_plan{t->host, t->port};
+            p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp ? router::channel_framing::rtu
+                                                                                   : router::channel_framing::mbap;
+            p.backoff = {t->reconnect_backoff.initial, t->reconnect_backoff.max};
+        } else {
+            transport::serial_settings sim;
+            sim.device = simulator_device(ch.name);
+            sim.baud = 115200;
+            sim.parity = transport::parity::none;
+            p.link = gateway::serial_link_plan{sim};
+            p.options.timing = rtu_timing_for_baud(sim.baud);
+        }
+        plan.channels.push_back(std::move(p));
+    }
+    for (const auto& l : c.listeners) {
+        gateway::listener_plan p;
+        p.name = l.name;
+        p.priority = l.priority == config::priority_class::high ? router::priority_class::high
+                                                                : router::priority_class::normal;
+        p.protocol = l.protocol == config::listener_protocol::modbus_tcp     ? gateway::listener_protocol::modbus_tcp
+                     : l.protocol == config::listener_protocol::rtu_over_tcp ? gateway::listener_protocol::rtu_over_tcp
+                                                                             : gateway::listener_protocol::rtu_serial;
+        if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
+            p.address = t->address;
+            p.port = t->port;
+            p.limits = {t->max_connections, t->max_connections_per_source};
+            if (t->idle_timeout.count() > 0) p.idle_timeout = t->idle_timeout;
+            for (const auto& n : t->allowlist) p.allowlist.push_back(to_policy_network(n));
+        } else {
+            p.serial = to_serial_settings(std::get<config::serial_line_config>(l.endpoint));
+        }
+        plan.listeners.push_back(std::move(p));
+    }
+    for (const auto& r : c.routes) {
+        router::route route;
+        route.first_unit = r.units.first;
+        route.last_unit = r.units.last;
+        route.map_to = r.map_to.value_or(0);
+        for (std::size_t i = 0; i < c.channels.size(); ++i) {
+            if (c.channels[i].name == r.channel) route.channel = static_cast<std::uint16_t>(i);
+        }
+        plan.routes.push_back(route);
+    }
+    return plan;
+}
+
+}  // namespace gw::examples

@@ -1,0 +1,270 @@
+#pragma once
+// Runs one channel's transaction engine (gw::router::channel) over an Asio stream: writes what
+// the engine wants on the line, feeds it every byte read and every timer expiry, and keeps the
+// line open. It is the Channel type the router submits to.
+//
+// A Link owns the stream and knows how to (re)open it:
+//   void open(handler(error_code))   open the serial device / connect to the downstream device
+//   stream_type& stream()            an Asio stream (async_read_some, async_write_some)
+//   void close()
+//   std::string describe() const     "serial /dev/ttyUSB0" for log lines
+// When the line fails, every waiting master gets 0x0B at once, new requests get 0x0B while it
+// is down, and it is reopened with exponential backoff; the loss and recovery are reported.
+
+#include <gw/gateway/steady_clock.hpp>
+#include <gw/router/channel.hpp>
+#include <gw/transport/asio.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gw::gateway {
+
+/// What the driver tells the gateway besides answers.
+template <class S>
+concept channel_driver_sink = requires(S& s, const router::request_origin& origin,
+                                       std::span<const std::uint8_t> pdu,
+                                       router::channel_event event, const std::string& text) {
+    s.deliver(origin, pdu);
+    s.on_channel_event(std::size_t{}, event, origin);
+    s.on_channel_down(std::size_t{}, text);
+    s.on_channel_up(std::size_t{});
+};
+
+/// What the router sees of a channel, whatever its link: one indirect call per request lets a
+/// gateway mix serial lines and TCP devices in one route table.
+class channel_port {
+public:
+    virtual std::optional<exception_code> submit(const router::request_origin& origin,
+                                                 router::priority_class priority, std::uint8_t unit,
+                                                 std::span<const std::uint8_t> pdu) noexcept = 0;
+    virtual std::size_t drop_master(router::master_id master) noexcept = 0;
+    virtual void set_options(const router::channel_options& options) noexcept = 0;
+    virtual const router::channel_options& options() const noexcept = 0;
+    virtual const router::channel_counters& counters() const noexcept = 0;
+    virtual std::size_t queue_depth() const noexcept = 0;
+    virtual bool idle() const noexcept = 0;
+    virtual bool up() const noexcept = 0;
+    virtual std::string describe() const = 0;
+    /// Answers every request in flight or queued with `code` now (the gateway is stopping).
+    virtual void abandon(exception_code code) noexcept = 0;
+    /// What the link could not apply at its last open (RS-485 on a pty, ...), for the log.
+    virtual std::vector<std::string> link_warnings() const = 0;
+    virtual void start() = 0;
+    virtual void stop() = 0;
+
+protected:
+    ~channel_port() = default;
+};
+
+struct reopen_backoff {
+    std::chrono::milliseconds first{100};
+    std::chrono::milliseconds max{5000};
+};
+
+template <class Link, class Sink, std::size_t Slots = 1024, std::size_t Masters = 256>
+class channel_driver final
+    : public channel_port,
+      public std::enable_shared_from_this<channel_driver<Link, Sink, Slots, Masters>> {
+    static_assert(channel_driver_sink<Sink>,
+                  "Sink must have deliver(origin, pdu), on_channel_event(index, event, origin), "
+                  "on_channel_down(index, text) and on_channel_up(index)");
+
+public:
+    using engine_type = router::channel<Slots, Masters>;
+
+    channel_driver(net::any_io_executor executor, std::size_t index, Link link,
+                   const router::channel_options& options, Sink& sink, reopen_backoff backoff = {})
+        : index_{index}
+        , link_{std::move(link)}
+        , engine_{options}
+        , sink_{sink}
+        , timer_{executor}
+        , reopen_timer_{executor}
+        , backoff_{backoff}
+        , next_backoff_{backoff.first} {}
+
+    void start() override { open(); }
+
+    void stop() override {
+        stopped_ = true;
+        timer_.cancel();
+        reopen_timer_.cancel();
+        link_.close();
+    }
+
+    // -- the router's Channel interface --------------------------------------------------------
+    std::optional<exception_code> submit(const router::request_origin& origin,
+                                         router::priority_class priority, std::uint8_t unit,
+                                         std::span<const std::uint8_t> pdu) noexcept override {
+        if (!up_) return exception_code::gateway_target_failed;
+        auto refused = engine_.submit(origin, priority, unit, pdu);
+        if (!refused) kick();
+        return refused;
+    }
+    std::size_t drop_master(router::master_id master) noexcept override {
+        return engine_.drop_master(master);
+    }
+
+    void set_options(const router::channel_options& options) noexcept override {
+        engine_.set_options(options);
+    }
+    const router::channel_options& options() const noexcept override { return engine_.options(); }
+    const router::channel_counters& counters() const noexcept override {
+        return engine_.counters();
+    }
+    std::size_t queue_depth() const noexcept override { return engine_.queue_depth(); }
+    bool idle() const noexcept override { return engine_.idle() && engine_.queue_depth() == 0; }
+    std::string describe() const override { return link_.describe(); }
+    std::vector<std::string> link_warnings() const override { return link_.warnings(); }
+    void abandon(exception_code code) noexcept override {
+        engine_.fail_all(clock_.now(), engine_sink_, code);
+    }
+    const engine_type& engine() const noexcept { return engine_; }
+    bool up() const noexcept override { return up_; }
+    std::size_t index() const noexcept { return index_; }
+    const Link& link() const noexcept { return link_; }
+
+private:
+    /// What the engine delivers to: the gateway's sink, with this channel's index attached.
+    struct engine_sink {
+        channel_driver& driver;
+        void deliver(const router::request_origin& origin, std::span<const std::uint8_t> pdu) {
+            driver.sink_.deliver(origin, pdu);
+        }
+        void on_channel_event(router::channel_event event, const router::request_origin& origin) {
+            driver.sink_.on_channel_event(driver.index_, event, origin);
+        }
+    };
+    engine_sink engine_sink_{*this};
+
+    void open() {
+        if (stopped_) return;
+        link_.open(
+            [self = this->shared_from_this()](transport::error_code ec, const std::string& why) {
+                self->on_open(ec, why);
+            });
+    }
+
+    void on_open(transport::error_code ec, const std::string& why) {
+        if (stopped_) return;
+        if (ec) {
+            schedule_reopen(why);
+            return;
+        }
+        up_ = true;
+        reported_down_ = false;
+        next_backoff_ = backoff_.first;
+        sink_.on_channel_up(index_);
+        read();
+        kick();
+    }
+
+    void schedule_reopen(const std::string& why) {
+        if (!reported_down_) {
+            reported_down_ = true;
+            sink_.on_channel_down(index_, why);
+        }
+        reopen_timer_.expires_after(next_backoff_);
+        next_backoff_ = std::min(next_backoff_ * 2, backoff_.max);
+        reopen_timer_.async_wait([self = this->shared_from_this()](transport::error_code ec) {
+            if (!ec) self->open();
+        });
+    }
+
+    void fail(const std::string& why) {
+        if (!up_) return;
+        up_ = false;
+        writing_ = false;
+        link_.close();
+        timer_.cancel();
+        armed_.reset();
+        engine_.count_transport_failure();
+        engine_.fail_all(clock_.now(), engine_sink_);
+        schedule_reopen(why);
+    }
+
+    /// Puts the next request on the line if the engine has one and no write is running.
+    void kick() {
+        if (!up_ || writing_) return;
+        const auto bytes = engine_.next_transmit(clock_.now());
+        if (bytes.empty()) {
+            arm_timer();
+            return;
+        }
+        writing_ = true;
+        net::async_write(
+            link_.stream(), net::buffer(bytes.data(), bytes.size()),
+            [self = this->shared_from_this()](transport::error_code ec, std::size_t) {
+                self->writing_ = false;
+                if (ec) {
+                    if (ec != net::error::operation_aborted) {
+                        self->fail(self->link_.describe() + ": write: " + ec.message());
+                    }
+                    return;
+                }
+                self->engine_.on_transmitted(self->clock_.now());
+                self->kick();
+            });
+    }
+
+    void read() {
+        link_.stream().async_read_some(
+            net::buffer(rx_),
+            [self = this->shared_from_this()](transport::error_code ec, std::size_t n) {
+                if (ec) {
+                    if (ec != net::error::operation_aborted && !self->stopped_) {
+                        self->fail(self->link_.describe() + ": read: " + ec.message());
+                    }
+                    return;
+                }
+                self->engine_.on_receive(std::span<const std::uint8_t>{self->rx_.data(), n},
+                                         self->clock_.now(), self->engine_sink_);
+                self->kick();
+                self->read();
+            });
+    }
+
+    /// One timer follows the engine's next deadline; it is re-armed only when that changes.
+    void arm_timer() {
+        const auto due = engine_.deadline();
+        if (due == armed_) return;
+        armed_ = due;
+        if (!due) {
+            timer_.cancel();
+            return;
+        }
+        timer_.expires_at(steady_clock::to_steady(*due));
+        timer_.async_wait([self = this->shared_from_this(), due](transport::error_code ec) {
+            if (ec || self->armed_ != due) return;
+            self->armed_.reset();
+            self->engine_.on_timer(self->clock_.now(), self->engine_sink_);
+            self->kick();
+        });
+    }
+
+    std::size_t index_;
+    Link link_;
+    engine_type engine_;
+    Sink& sink_;
+    net::steady_timer timer_;
+    net::steady_timer reopen_timer_;
+    reopen_backoff backoff_;
+    std::chrono::milliseconds next_backoff_;
+    steady_clock clock_;
+    std::array<std::uint8_t, 512> rx_{};
+    std::optional<transport::time_point> armed_;
+    bool up_ = false;
+    bool writing_ = false;
+    bool stopped_ = false;
+    bool reported_down_ = false;
+};
+
+}  // namespace gw::gateway

@@ -1,0 +1,64 @@
+#pragma once
+// What a gateway runs, as plain data: the configuration file (gw/config) is one way to make a
+// plan, command-line flags another, and a program embedding gw a third.
+
+#include <gw/gateway/channel_driver.hpp>
+#include <gw/policy/connection_limit_policy.hpp>
+#include <gw/policy/ip_network.hpp>
+#include <gw/router/channel_options.hpp>
+#include <gw/router/request_origin.hpp>
+#include <gw/router/route_table.hpp>
+#include <gw/transport/serial_settings.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace gw::gateway {
+
+struct serial_link_plan {
+    transport::serial_settings settings;
+};
+struct tcp_link_plan {
+    std::string host;
+    std::uint16_t port = 502;
+};
+
+/// A downstream channel: a serial line (RTU or ASCII) or a Modbus TCP device.
+struct channel_plan {
+    std::string name;
+    std::variant<serial_link_plan, tcp_link_plan> link;
+    router::channel_options options;
+    reopen_backoff backoff;
+};
+
+enum class listener_protocol : std::uint8_t {
+    modbus_tcp,    ///< Modbus TCP (MBAP) on a TCP port
+    rtu_over_tcp,  ///< RTU ADUs on a TCP port
+    rtu_serial,    ///< a serial line on which a master polls gw (gw is the slave side)
+};
+
+/// An upstream listener: where masters reach the gateway.
+struct listener_plan {
+    std::string name;
+    listener_protocol protocol = listener_protocol::modbus_tcp;
+    std::string address = "127.0.0.1";  ///< TCP listeners
+    std::uint16_t port = 1502;
+    transport::serial_settings serial;  ///< rtu_serial listeners
+    router::priority_class priority = router::priority_class::normal;
+    policy::connection_limits limits;
+    std::optional<std::chrono::seconds> idle_timeout;
+    std::vector<policy::ip_network> allowlist;  ///< empty: every address may connect
+};
+
+struct gateway_plan {
+    std::vector<channel_plan> channels;
+    std::vector<listener_plan> listeners;
+    std::vector<router::route> routes;
+    std::uint32_t max_connections = 256;
+};
+
+}  // namespace gw::gateway

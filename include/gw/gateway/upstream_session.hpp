@@ -1,0 +1,263 @@
+#pragma once
+// One master's connection: a Modbus TCP session (MBAP), an RTU-over-TCP session, or a serial
+// line on which a master polls gw (the reverse topology). It reads requests, hands them to the
+// pipeline (policies, router) and writes answers back in the order they complete, each with the
+// transaction id and unit id its request carried, so pipelined requests work.
+//
+// Bounded everywhere: the input buffer holds at most one partial ADU past what was processed,
+// answers wait in an output buffer whose growth pauses reading (a master that does not read its
+// answers is not allowed to make the gateway buffer without limit), and requests in flight are
+// bounded by the channel's per-master queue (0x06 beyond it).
+
+#include <gw/codec/mbap.hpp>
+#include <gw/codec/pdu.hpp>
+#include <gw/codec/rtu_framer.hpp>
+#include <gw/core/adu_buffer.hpp>
+#include <gw/gateway/listener_counters.hpp>
+#include <gw/gateway/session_table.hpp>
+#include <gw/gateway/steady_clock.hpp>
+#include <gw/pipeline/pipeline.hpp>
+#include <gw/transport/asio.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace gw::gateway {
+
+enum class upstream_framing : std::uint8_t {
+    mbap,  ///< Modbus TCP
+    rtu,   ///< RTU ADUs over a byte stream: RTU-over-TCP, or a serial master line
+};
+
+struct session_options {
+    router::priority_class priority = router::priority_class::normal;
+    upstream_framing framing = upstream_framing::mbap;
+    std::optional<std::chrono::seconds> idle_timeout;  ///< none: never closed for idleness
+    std::size_t max_pending_output = 64 * 1024;        ///< bytes of answers before reading pauses
+    rtu_timing timing = rtu_timing_for_baud(19200);    ///< rtu framing: silence fallback timing
+    std::function<void()> on_closed;                   ///< e.g. reopen a serial master line
+};
+
+template <class Stream, class Pipeline>
+class upstream_session final
+    : public upstream_endpoint,
+      public std::enable_shared_from_this<upstream_session<Stream, Pipeline>> {
+public:
+    upstream_session(Stream stream, Pipeline& pipeline, session_table& table,
+                     listener_counters& counters, const policy::connection_info& connection,
+                     const session_options& options)
+        : stream_{std::move(stream)}
+        , pipeline_{pipeline}
+        , table_{table}
+        , counters_{counters}
+        , connection_{connection}
+        , options_{options}
+        , idle_timer_{stream_.get_executor()}
+        , rtu_rx_{pdu_direction::request, rtu_framing::predicted, options.timing} {}
+
+    /// Takes a master id and starts reading; false if every id is taken (caller closes).
+    bool start(router::master_id id) {
+        master_ = id;
+        open_ = true;
+        ++counters_.connections_active;
+        touch();
+        read();
+        return true;
+    }
+
+    router::master_id master() const noexcept { return master_; }
+    bool is_open() const noexcept { return open_; }
+
+    /// Ends the session (gateway stopping, or a policy decision).
+    void close(policy::reason why = policy::reason::none) {
+        if (!open_) return;
+        open_ = false;
+        idle_timer_.cancel();
+        if constexpr (requires(transport::error_code & ec) { stream_.close(ec); }) {
+            transport::error_code ignored;
+            stream_.close(ignored);
+        } else {
+            stream_.close();
+        }
+        --counters_.connections_active;
+        if (why == policy::reason::idle_timeout) ++counters_.idle_timeouts;
+        table_.release(master_);
+        pipeline_.on_disconnect(connection_, master_, why);
+        if (options_.on_closed) options_.on_closed();
+    }
+
+    /// Stops taking requests, sends the answers already owed, then closes.
+    void shutdown() override {
+        closing_ = true;
+        if (!writing_ && pending_.empty()) close();
+    }
+
+    void deliver(const router::request_origin& origin, std::span<const std::uint8_t> pdu) override {
+        if (!open_) return;
+        counters_.latency.record(clock_.now() - origin.received_at);
+        if (pdu.size() >= 2 && is_exception(pdu[0]) &&
+            pdu[1] < counters_.exceptions_by_code.size()) {
+            ++counters_.exceptions_by_code[pdu[1]];
+        }
+        append_answer(origin.transaction_id, origin.unit, pdu);
+    }
+
+private:
+    void read() {
+        if (!open_ || paused_) return;
+        const std::span<std::uint8_t> space{in_.data() + in_size_, in_.size() - in_size_};
+        stream_.async_read_some(
+            net::buffer(space.data(), space.size()),
+            [self = this->shared_from_this()](transport::error_code ec, std::size_t n) {
+                if (ec) {
+                    self->close();
+                    return;
+                }
+                self->touch();
+                self->in_size_ += n;
+                self->process();
+                if (self->output_full()) {
+                    self->paused_ = true;
+                } else {
+                    self->read();
+                }
+            });
+    }
+
+    void process() {
+        const auto now = clock_.now();
+        if (options_.framing == upstream_framing::mbap) {
+            std::size_t offset = 0;
+            while (open_) {
+                const auto r = decode_mbap(
+                    std::span<const std::uint8_t>{in_.data() + offset, in_size_ - offset});
+                if (r.status == decode_status::need_more) break;
+                if (r.status != decode_status::frame) {
+                    // Protocol id != 0 or a length out of range: the stream cannot resynchronise.
+                    ++counters_.protocol_errors;
+                    close();
+                    return;
+                }
+                on_request(r.frame.header.transaction_id, r.frame.header.unit, r.frame.pdu, now);
+                offset += r.consumed;
+            }
+            std::copy(in_.begin() + static_cast<std::ptrdiff_t>(offset),
+                      in_.begin() + static_cast<std::ptrdiff_t>(in_size_), in_.begin());
+            in_size_ -= offset;
+            return;
+        }
+        std::span<const std::uint8_t> rest{in_.data(), in_size_};
+        // Ask again after an error or a frame, even with nothing left: the framer may already
+        // hold the next frame. need_more means everything offered was consumed.
+        while (open_) {
+            const auto r = rtu_rx_.put(rest, now);
+            rest = rest.subspan(r.consumed);
+            if (r.status == decode_status::frame) {
+                on_request(0, rtu_rx_.unit(), rtu_rx_.pdu(), now);
+            } else if (r.status == decode_status::need_more) {
+                break;
+            } else {
+                ++counters_
+                      .protocol_errors;  // a bad CRC from the master: no answer, as a slave would
+            }
+        }
+        in_size_ = 0;
+    }
+
+    void on_request(std::uint16_t tid, std::uint8_t unit, std::span<const std::uint8_t> pdu,
+                    transport::time_point now) {
+        if (closing_) return;  // the gateway stopped: what arrives now is not taken
+        ++counters_.requests;
+        const auto refused =
+            pipeline_.on_request(connection_, {master_, options_.priority, tid, unit, pdu, now});
+        if (!refused) return;
+        if (unit == 0 && options_.framing == upstream_framing::rtu)
+            return;  // broadcasts get no answer
+        std::array<std::uint8_t, 2> answer{};
+        make_exception_response(pdu.empty() ? 0 : pdu[0], *refused, answer);
+        ++counters_.exceptions_by_code[static_cast<std::size_t>(*refused)];
+        counters_.latency.record(clock_.now() - now);
+        append_answer(tid, unit, answer);
+    }
+
+    void append_answer(std::uint16_t tid, std::uint8_t unit, std::span<const std::uint8_t> pdu) {
+        ++counters_.responses;
+        std::array<std::uint8_t, mbap_header_size> header{};
+        if (options_.framing == upstream_framing::mbap) {
+            encode_mbap_header(tid, unit, pdu.size(), header);
+            pending_.insert(pending_.end(), header.begin(), header.end());
+            pending_.insert(pending_.end(), pdu.begin(), pdu.end());
+        } else {
+            adu_buffer adu;
+            adu.assign_pdu(unit, pdu);
+            const auto rtu = adu.as_rtu();
+            pending_.insert(pending_.end(), rtu.begin(), rtu.end());
+        }
+        flush();
+    }
+
+    void flush() {
+        if (writing_ || pending_.empty() || !open_) return;
+        writing_ = true;
+        sending_.swap(pending_);
+        pending_.clear();
+        net::async_write(stream_, net::buffer(sending_),
+                         [self = this->shared_from_this()](transport::error_code ec, std::size_t) {
+                             self->writing_ = false;
+                             self->sending_.clear();
+                             if (ec) {
+                                 self->close();
+                                 return;
+                             }
+                             self->flush();
+                             if (self->closing_ && !self->writing_) {
+                                 self->close();
+                                 return;
+                             }
+                             if (self->paused_ && !self->output_full()) {
+                                 self->paused_ = false;
+                                 self->read();
+                             }
+                         });
+    }
+
+    bool output_full() const noexcept {
+        return pending_.size() + sending_.size() >= options_.max_pending_output;
+    }
+
+    void touch() {
+        if (!options_.idle_timeout) return;
+        idle_timer_.expires_after(*options_.idle_timeout);
+        idle_timer_.async_wait([weak = this->weak_from_this()](transport::error_code ec) {
+            if (ec) return;
+            if (auto self = weak.lock()) self->close(policy::reason::idle_timeout);
+        });
+    }
+
+    Stream stream_;
+    Pipeline& pipeline_;
+    session_table& table_;
+    listener_counters& counters_;
+    policy::connection_info connection_;
+    session_options options_;
+    net::steady_timer idle_timer_;
+    rtu_framer rtu_rx_;
+    steady_clock clock_;
+    router::master_id master_ = 0;
+    std::array<std::uint8_t, 4096 + max_tcp_adu_size> in_{};
+    std::size_t in_size_ = 0;
+    std::vector<std::uint8_t> pending_;
+    std::vector<std::uint8_t> sending_;
+    bool open_ = false;
+    bool writing_ = false;
+    bool paused_ = false;
+    bool closing_ = false;
+};
+
+}  // namespace gw::gateway

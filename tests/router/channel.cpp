@@ -274,6 +274,18 @@ TEST_CASE("a failed line answers the request in flight and every queued one with
     CHECK(c.queue_depth() == 0);
 }
 
+TEST_CASE("stopping answers the request on the bus 0x0B and the never-sent ones 0x06") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    c.fail_all(5us, sink, exception_code::server_device_busy);
+    REQUIRE(sink.answers.size() == 2);
+    CHECK(sink.answers[0].pdu == bytes{0x83, 0x0B});  // it may have reached the device
+    CHECK(sink.answers[1].pdu == bytes{0x83, 0x06});  // never sent: try again
+}
+
 TEST_CASE("a disconnected master's request runs but nobody is answered") {
     small_channel c{channel_options{}};
     recording_sink sink;

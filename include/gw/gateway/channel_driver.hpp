@@ -19,6 +19,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
@@ -80,7 +81,7 @@ class channel_driver final
 public:
     using engine_type = router::channel<Slots, Masters>;
 
-    channel_driver(net::any_io_executor executor, std::size_t index, Link link,
+    channel_driver(const net::any_io_executor& executor, std::size_t index, Link link,
                    const router::channel_options& options, Sink& sink, reopen_backoff backoff = {})
         : index_{index}
         , link_{std::move(link)}
@@ -101,12 +102,19 @@ public:
     }
 
     // -- the router's Channel interface --------------------------------------------------------
+    // Starting a write may allocate; on Linux an allocation failure terminates, as anywhere in the
+    // runtime, rather than unwinding into the noexcept router.
+    // NOLINTNEXTLINE(bugprone-exception-escape)
     std::optional<exception_code> submit(const router::request_origin& origin,
                                          router::priority_class priority, std::uint8_t unit,
                                          std::span<const std::uint8_t> pdu) noexcept override {
         if (!up_) return exception_code::gateway_target_failed;
         auto refused = engine_.submit(origin, priority, unit, pdu);
-        if (!refused) kick();
+        if (refused) {
+            sink_.on_channel_event(index_, router::channel_event::queue_full, origin);
+        } else {
+            kick();
+        }
         return refused;
     }
     std::size_t drop_master(router::master_id master) noexcept override {

@@ -48,7 +48,7 @@ using log_function = std::function<void(policy::event_severity, std::string_view
 /// Refuses new requests while the gateway drains for a graceful stop.
 struct shutdown_policy {
     bool stopping = false;
-    policy::decision on_request(const policy::request_info&) const noexcept {
+    policy::decision on_request(const policy::request_info& /*request*/) const noexcept {
         return stopping ? policy::decision::deny(policy::reason::shutting_down,
                                                  exception_code::server_device_busy)
                         : policy::decision::allow();
@@ -122,8 +122,10 @@ inline std::string audit_log_policy::format(const policy::audit_event& e) {
         default:
             break;
     }
-    if (e.function != 0)
-        line += " unit=" + std::to_string(e.unit) + " function=" + std::to_string(e.function);
+    if (e.function != 0 || e.kind == policy::event_kind::channel_event) {
+        line += " unit=" + std::to_string(e.unit);
+    }
+    if (e.function != 0) line += " function=" + std::to_string(e.function);
     line += " outcome=";
     line += to_string(e.outcome);
     return line;
@@ -150,7 +152,7 @@ public:
             .set_global_limit(plan.max_connections);
         for (std::size_t i = 0; i < plan.channels.size(); ++i)
             add_channel(i, plan.channels[i]);
-        if (const auto error = apply_routes(plan); !error.empty()) return error;
+        if (auto error = apply_routes(plan); !error.empty()) return error;
         for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
             if (auto error = add_listener(i, plan.listeners[i]); !error.empty()) return error;
         }
@@ -260,8 +262,8 @@ public:
         for (std::size_t i = 0; i < channels_.size(); ++i) {
             const auto& c = *channels_[i];
             const auto& k = c.counters();
-            out << (i ? "," : "") << "{\"name\":\"" << plan_.channels[i].name << "\",\"link\":\""
-                << c.describe() << "\",\"up\":" << (c.up() ? "true" : "false")
+            out << (i > 0 ? "," : "") << "{\"name\":\"" << plan_.channels[i].name
+                << "\",\"link\":\"" << c.describe() << "\",\"up\":" << (c.up() ? "true" : "false")
                 << ",\"queue_depth\":" << c.queue_depth() << ",\"requests\":" << k.requests
                 << ",\"transactions\":" << k.transactions << ",\"responses\":" << k.responses
                 << ",\"device_exceptions\":" << k.device_exceptions
@@ -279,7 +281,8 @@ public:
         for (std::size_t i = 0; i < listeners_.size(); ++i) {
             const auto& l = *listeners_[i];
             const auto& k = l.counters;
-            out << (i ? "," : "") << "{\"name\":\"" << l.plan.name << "\",\"port\":" << l.bound_port
+            out << (i > 0 ? "," : "") << "{\"name\":\"" << l.plan.name
+                << "\",\"port\":" << l.bound_port
                 << ",\"connections_accepted\":" << k.connections_accepted
                 << ",\"connections_refused\":" << k.connections_refused
                 << ",\"connections_active\":" << k.connections_active
@@ -589,8 +592,8 @@ private:
     /// queued never reached a device: it is answered 0x06 (busy, try again), not dropped. Then
     /// every session flushes its answers and closes.
     void drain() {
-        const bool idle =
-            std::all_of(channels_.begin(), channels_.end(), [](const auto& c) { return c->idle(); });
+        const bool idle = std::all_of(channels_.begin(), channels_.end(),
+                                      [](const auto& c) { return c->idle(); });
         if (!idle && clock_.now() < drain_deadline_) {
             drain_timer_.expires_after(std::chrono::milliseconds{5});
             drain_timer_.async_wait([this](transport::error_code ec) {
@@ -602,8 +605,10 @@ private:
             if (!c->idle()) c->abandon(exception_code::server_device_busy);
         }
         sessions_.shutdown_all();
-        for (auto& c : channels_) c->stop();
-        for (auto& l : listeners_) l->retry.cancel();
+        for (auto& c : channels_)
+            c->stop();
+        for (auto& l : listeners_)
+            l->retry.cancel();
         if (done_) {
             auto done = std::move(done_);
             done();

@@ -5,6 +5,7 @@
 #include <array>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -35,7 +36,8 @@ public:
     /// Upper bound of the bucket holding the q-quantile (0 < q <= 1).
     std::uint64_t quantile_bound_us(double q) const noexcept {
         if (count_ == 0) return 0;
-        const auto target = static_cast<std::uint64_t>(q * static_cast<double>(count_) + 0.5);
+        const auto target =
+            static_cast<std::uint64_t>(std::llround(q * static_cast<double>(count_)));
         std::uint64_t seen = 0;
         for (std::size_t i = 0; i < bucket_count; ++i) {
             seen += buckets_[i];

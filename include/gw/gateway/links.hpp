@@ -18,7 +18,7 @@ class serial_link {
 public:
     using stream_type = transport::serial_port;
 
-    serial_link(net::any_io_executor executor, transport::serial_settings settings)
+    serial_link(const net::any_io_executor& executor, transport::serial_settings settings)
         : port_{executor}, settings_{std::move(settings)} {}
 
     template <class Handler>
@@ -47,7 +47,7 @@ class tcp_link {
 public:
     using stream_type = net::ip::tcp::socket;
 
-    tcp_link(net::any_io_executor executor, std::string host, std::uint16_t port)
+    tcp_link(const net::any_io_executor& executor, std::string host, std::uint16_t port)
         : socket_{executor}, resolver_{executor}, target_{std::move(host), port} {}
 
     template <class Handler>

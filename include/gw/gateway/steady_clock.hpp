@@ -8,6 +8,9 @@
 namespace gw::gateway {
 
 struct steady_clock {
+    // An instance method: clocks are used through instances (transport::clock), so a test or a
+    // port can substitute one with state.
+    // NOLINTNEXTLINE(readability-convert-member-functions-to-static)
     transport::time_point now() const noexcept {
         return std::chrono::duration_cast<transport::time_point>(
             std::chrono::steady_clock::now().time_since_epoch());

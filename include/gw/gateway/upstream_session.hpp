@@ -39,9 +39,10 @@ struct session_options {
     router::priority_class priority = router::priority_class::normal;
     upstream_framing framing = upstream_framing::mbap;
     std::optional<std::chrono::seconds> idle_timeout;  ///< none: never closed for idleness
-    std::size_t max_pending_output = 64 * 1024;        ///< bytes of answers before reading pauses
-    rtu_timing timing = rtu_timing_for_baud(19200);    ///< rtu framing: silence fallback timing
-    std::function<void()> on_closed;                   ///< e.g. reopen a serial master line
+    std::size_t max_pending_output =
+        std::size_t{64} * 1024;                      ///< bytes of answers before reading pauses
+    rtu_timing timing = rtu_timing_for_baud(19200);  ///< rtu framing: silence fallback timing
+    std::function<void()> on_closed;                 ///< e.g. reopen a serial master line
 };
 
 template <class Stream, class Pipeline>

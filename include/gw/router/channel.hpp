@@ -211,18 +211,20 @@ public:
     /// A master disconnected: its queued requests are dropped, its in-flight one runs unanswered.
     std::size_t drop_master(master_id master) noexcept { return queue_.drop_master(master); }
 
-    /// The line or connection failed: the transaction in flight and every queued request are
-    /// answered with `code` (0x0B by default), so no master waits for a timeout that cannot help.
+    /// The line or connection failed, or the gateway stops: the transaction in flight is answered
+    /// 0x0B (it may have reached the device, a write may have happened) and every queued request
+    /// `queued_answer` (0x0B for a failed line; 0x06 "busy, try again" when it was never sent
+    /// because the gateway stops), so no master waits for a timeout that cannot help.
     template <channel_sink S>
     void fail_all(transport::time_point now, S& sink,
-                  exception_code code = exception_code::gateway_target_failed) noexcept {
+                  exception_code queued_answer = exception_code::gateway_target_failed) noexcept {
         if (state_ != state::idle) {
             report(sink, channel_event::transport_failed, queue_[current_].origin);
-            answer_exception(code, now, sink);
+            answer_exception(exception_code::gateway_target_failed, now, sink);
         }
         for (current_ = queue_.pop(); current_ != no_slot; current_ = queue_.pop()) {
             state_ = state::ready;
-            answer_exception(code, now, sink);
+            answer_exception(queued_answer, now, sink);
         }
         bus_free_at_ = now;
     }

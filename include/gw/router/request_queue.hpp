@@ -10,6 +10,7 @@
 #include <gw/router/request_origin.hpp>
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -79,6 +80,7 @@ public:
         auto& q = masters_[s.origin.master].fifo[static_cast<std::size_t>(priority)];
         if (q.tail == no_slot) {
             q.head = index;
+            mark(static_cast<std::size_t>(priority), s.origin.master);
         } else {
             slots_[q.tail].next = index;
         }
@@ -96,19 +98,20 @@ public:
     std::uint16_t pop() noexcept {
         for (std::size_t c = priority_class_count; c-- > 0;) {
             if (queued_[c] == 0) continue;
-            // Round-robin: start after the master served last in this class.
-            for (std::size_t step = 1; step <= Masters; ++step) {
-                const std::size_t m = (cursor_[c] + step) % Masters;
-                auto& q = masters_[m].fifo[c];
-                if (q.head == no_slot) continue;
-                const std::uint16_t index = q.head;
-                q.head = slots_[index].next;
-                if (q.head == no_slot) q.tail = no_slot;
-                slots_[index].next = no_slot;
-                --queued_[c];
-                cursor_[c] = m;
-                return index;
+            // Round-robin: the first master after the one served last in this class.
+            const std::size_t m = next_waiting(c, (cursor_[c] + 1) % Masters);
+            if (m == Masters) continue;
+            auto& q = masters_[m].fifo[c];
+            const std::uint16_t index = q.head;
+            q.head = slots_[index].next;
+            if (q.head == no_slot) {
+                q.tail = no_slot;
+                unmark(c, m);
             }
+            slots_[index].next = no_slot;
+            --queued_[c];
+            cursor_[c] = m;
+            return index;
         }
         return no_slot;
     }
@@ -129,9 +132,13 @@ public:
     template <class F>
     std::uint16_t find_queued(F&& f) const noexcept {
         for (std::size_t c = 0; c < priority_class_count; ++c) {
-            for (std::size_t m = 0; m < Masters; ++m) {
-                for (std::uint16_t i = masters_[m].fifo[c].head; i != no_slot; i = slots_[i].next) {
-                    if (f(i)) return i;
+            for (std::size_t w = 0; w < waiting_words; ++w) {
+                for (std::uint64_t bits = waiting_[c][w]; bits != 0; bits &= bits - 1) {
+                    const std::size_t m = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+                    for (std::uint16_t i = masters_[m].fifo[c].head; i != no_slot;
+                         i = slots_[i].next) {
+                        if (f(i)) return i;
+                    }
                 }
             }
         }
@@ -170,6 +177,7 @@ public:
                 ++dropped;
             }
             q.tail = no_slot;
+            unmark(c, master);
         }
         // Its followers on other masters' requests (and its in-flight request) stay allocated
         // until that transaction completes; they must not be answered.
@@ -190,6 +198,31 @@ public:
     std::size_t held_by(master_id master) const noexcept { return masters_[master].held; }
 
 private:
+    // One bit per master and class: "has requests waiting", so that pop() and find_queued()
+    // skip idle masters 64 at a time instead of visiting all `Masters` of them.
+    static constexpr std::size_t waiting_words = (Masters + 63) / 64;
+
+    void mark(std::size_t c, std::size_t m) noexcept {
+        waiting_[c][m / 64] |= std::uint64_t{1} << (m % 64);
+    }
+    void unmark(std::size_t c, std::size_t m) noexcept {
+        waiting_[c][m / 64] &= ~(std::uint64_t{1} << (m % 64));
+    }
+
+    /// The first master at or after `from`, cyclically, with requests waiting in class `c`;
+    /// `Masters` if none has.
+    std::size_t next_waiting(std::size_t c, std::size_t from) const noexcept {
+        std::size_t w = from / 64;
+        std::uint64_t bits = waiting_[c][w] & (~std::uint64_t{0} << (from % 64));
+        // The first word from `from` on, the other words, then the first word's lower bits.
+        for (std::size_t k = 0; k <= waiting_words; ++k) {
+            if (bits != 0) return w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
+            w = w + 1 == waiting_words ? 0 : w + 1;
+            bits = waiting_[c][w];
+        }
+        return Masters;
+    }
+
     struct fifo_ends {
         std::uint16_t head = no_slot;
         std::uint16_t tail = no_slot;
@@ -202,6 +235,7 @@ private:
     std::array<request_slot, Slots> slots_{};
     std::array<master_state, Masters> masters_{};
     std::array<std::size_t, priority_class_count> queued_{};
+    std::array<std::array<std::uint64_t, waiting_words>, priority_class_count> waiting_{};
     std::array<std::size_t, priority_class_count> cursor_{Masters - 1, Masters - 1};
     std::uint16_t free_head_ = 0;
     std::size_t in_use_ = 0;

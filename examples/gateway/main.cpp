@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
     }
     const auto config = std::get<gw::config::gateway_config>(std::move(loaded));
 
-    gw::net::io_context io;
+    gw::net::io_context io{1};  // one thread: Asio can skip its internal locking
     // Simulated devices of "simulator" channels, each on its own virtual serial line.
     std::map<std::string, std::unique_ptr<gw::examples::embedded_simulator>> simulators;
     for (const auto& ch : config.channels) {

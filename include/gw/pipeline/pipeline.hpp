@@ -83,7 +83,8 @@ class pipeline {
             policy::audit_event e;
             e.time = r.now;
             e.category = policy::event_category::modbus;
-            e.severity = policy::event_severity::notice;
+            // A Modbus answer like any other: audited and counted, logged only at level info.
+            e.severity = policy::event_severity::info;
             e.kind = policy::event_kind::exception_answered;
             e.outcome = policy::event_outcome::denied;
             e.source = c.listener;

@@ -26,7 +26,8 @@ public:
         stream_ = std::make_unique<stream_type>(io_, pty_.release_master());
         sim::simulator_settings settings;
         settings.device.units.clear();
-        for (unsigned u = first_; u <= last_; ++u) settings.device.units.push_back(static_cast<std::uint8_t>(u));
+        for (unsigned u = first_; u <= last_; ++u)
+            settings.device.units.push_back(static_cast<std::uint8_t>(u));
         settings.baud = 115200;
         simulator_ = std::make_unique<sim::simulator<stream_type>>(*stream_, settings);
         simulator_->start();

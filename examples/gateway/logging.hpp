@@ -22,19 +22,23 @@ public:
         // syslog priorities: error 3, warning 4, notice 5, info 6.
         const int priority = static_cast<int>(severity) + 2;
         if (journald_) {
-            std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(text.size()), text.data());
+            std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(text.size()),
+                         text.data());
             return;
         }
         const auto now = std::chrono::system_clock::now();
         const std::time_t t = std::chrono::system_clock::to_time_t(now);
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+            1000;
         std::tm utc{};
         gmtime_r(&t, &utc);
         char stamp[32];
         std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
         const auto word = to_string(severity);
         std::fprintf(stderr, "%s.%03dZ %.*s: %.*s\n", stamp, static_cast<int>(ms),
-                     static_cast<int>(word.size()), word.data(), static_cast<int>(text.size()), text.data());
+                     static_cast<int>(word.size()), word.data(), static_cast<int>(text.size()),
+                     text.data());
     }
 
 private:

@@ -22,25 +22,18 @@ inline transport::serial_settings to_serial_settings(const config::serial_line_c
     out.rs485.enabled = s.rs485.enabled;
     out.rs485.rts_on_send = s.rs485.rts_on_send;
     out.rs485.rts_after_send = s.rs485.rts_after_send;
-    out.rs485.delay_rts_before_send_ms =
-        static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_before_send).count());
-    out.rs485.delay_rts_after_send_ms =
-        static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_after_send).count());
+    out.rs485.delay_rts_before_send_ms = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_before_send).count());
+    out.rs485.delay_rts_after_send_ms = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_after_send).count());
     out.low_latency = s.low_latency;
     return out;
 }
 
-inline policy::ip_network to_policy_network(const config::ip_network& n) {
-    policy::ip_network out;
-    out.address.bytes = n.address;
-    out.address.v4 = n.v4;
-    out.prefix_len = n.prefix_len;
-    return out;
-}
-
 /// `simulator_device(name)` returns the serial device a simulator channel's simulator serves.
-inline gateway::gateway_plan plan_from_config(const config::gateway_config& c,
-                                              const std::function<std::string(const std::string&)>& simulator_device) {
+inline gateway::gateway_plan plan_from_config(
+    const config::gateway_config& c,
+    const std::function<std::string(const std::string&)>& simulator_device) {
     gateway::gateway_plan plan;
     plan.max_connections = c.limits.max_connections;
     for (const auto& ch : c.channels) {
@@ -54,16 +47,19 @@ inline gateway::gateway_plan plan_from_config(const config::gateway_config& c,
         p.options.queue_per_master = ch.queue_per_master;
         if (const auto* s = std::get_if<config::serial_line_config>(&ch.link)) {
             p.link = gateway::serial_link_plan{to_serial_settings(*s)};
-            p.options.framing = s->mode == config::serial_mode::ascii ? router::channel_framing::ascii
-                                                                      : router::channel_framing::rtu;
-            p.options.rtu_mode = s->framing == config::serial_framing::silence ? rtu_framing::silence
-                                                                               : rtu_framing::predicted;
+            p.options.framing = s->mode == config::serial_mode::ascii
+                                    ? router::channel_framing::ascii
+                                    : router::channel_framing::rtu;
+            p.options.rtu_mode = s->framing == config::serial_framing::silence
+                                     ? rtu_framing::silence
+                                     : rtu_framing::predicted;
             p.options.timing = rtu_timing_for_baud(s->baud);
             p.backoff = {s->reopen_backoff.initial, s->reopen_backoff.max};
         } else if (const auto* t = std::get_if<config::tcp_device_config>(&ch.link)) {
             p.link = gateway::tcp_link_plan{t->host, t->port};
-            p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp ? router::channel_framing::rtu
-                                                                                   : router::channel_framing::mbap;
+            p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp
+                                    ? router::channel_framing::rtu
+                                    : router::channel_framing::mbap;
             p.backoff = {t->reconnect_backoff.initial, t->reconnect_backoff.max};
         } else {
             transport::serial_settings sim;
@@ -80,15 +76,17 @@ inline gateway::gateway_plan plan_from_config(const config::gateway_config& c,
         p.name = l.name;
         p.priority = l.priority == config::priority_class::high ? router::priority_class::high
                                                                 : router::priority_class::normal;
-        p.protocol = l.protocol == config::listener_protocol::modbus_tcp     ? gateway::listener_protocol::modbus_tcp
-                     : l.protocol == config::listener_protocol::rtu_over_tcp ? gateway::listener_protocol::rtu_over_tcp
-                                                                             : gateway::listener_protocol::rtu_serial;
+        p.protocol = l.protocol == config::listener_protocol::modbus_tcp
+                         ? gateway::listener_protocol::modbus_tcp
+                     : l.protocol == config::listener_protocol::rtu_over_tcp
+                         ? gateway::listener_protocol::rtu_over_tcp
+                         : gateway::listener_protocol::rtu_serial;
         if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
             p.address = t->address;
             p.port = t->port;
             p.limits = {t->max_connections, t->max_connections_per_source};
             if (t->idle_timeout.count() > 0) p.idle_timeout = t->idle_timeout;
-            for (const auto& n : t->allowlist) p.allowlist.push_back(to_policy_network(n));
+            p.allowlist = t->allowlist;  // the config holds policy networks
         } else {
             p.serial = to_serial_settings(std::get<config::serial_line_config>(l.endpoint));
         }

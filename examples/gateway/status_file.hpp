@@ -14,8 +14,11 @@
 namespace gw::examples {
 
 /// Returns an empty string on success, else what failed.
-inline std::string write_file_atomically(const std::filesystem::path& target, std::string_view content) {
-    const auto fail = [&](const char* step) { return target.string() + ": " + step + ": " + std::strerror(errno); };
+inline std::string write_file_atomically(const std::filesystem::path& target,
+                                         std::string_view content) {
+    const auto fail = [&](const char* step) {
+        return target.string() + ": " + step + ": " + std::strerror(errno);
+    };
     const auto temp = target.string() + ".tmp";
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return fail("open");

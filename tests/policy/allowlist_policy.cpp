@@ -22,7 +22,7 @@ TEST_CASE("an empty allowlist admits everyone (the MGate toggle closed)") {
 
 TEST_CASE("each listener has its own list") {
     allowlist_policy<2, 4> p;
-    const std::array<ip_network, 1> only_2{*parse_ip_network("127.0.0.2").network};
+    const std::array<ip_network, 1> only_2{parse_ip_network("127.0.0.2").network};
     REQUIRE(p.set(0, only_2));
     CHECK(p.on_connect(from(0, "127.0.0.2")).allowed);
     const auto refused = p.on_connect(from(0, "127.0.0.3"));

@@ -63,7 +63,7 @@ TEST_CASE("the first refusal wins, later policies are not asked, and it is audit
 
 TEST_CASE("every connection decision reaches the audit hooks, allowed or refused") {
     policy_chain<allowlist_policy<1, 2>, event_log<8>> chain;
-    const std::array<ip_network, 1> list{*parse_ip_network("127.0.0.2").network};
+    const std::array<ip_network, 1> list{parse_ip_network("127.0.0.2").network};
     chain.get<allowlist_policy<1, 2>>().set(0, list);
     CHECK(chain.on_connect(from("127.0.0.2")).allowed);
     CHECK_FALSE(chain.on_connect(from("127.0.0.3")).allowed);

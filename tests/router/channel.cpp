@@ -286,6 +286,38 @@ TEST_CASE("stopping answers the request on the bus 0x0B and the never-sent ones 
     CHECK(sink.answers[1].pdu == bytes{0x83, 0x06});  // never sent: try again
 }
 
+TEST_CASE("a promoted coalesced read puts its own request on the bus, not a stale one") {
+    channel_options o;
+    o.coalesce_reads = true;
+    small_channel c{o};
+    recording_sink sink;
+    const bytes write = {0x06, 0x00, 0x01, 0x00, 0x2A};
+    REQUIRE_FALSE(c.submit(from(1, 100), priority_class::normal, 1, write));
+    sent(c, 0us);
+    REQUIRE_FALSE(c.submit(from(0, 200), priority_class::normal, 1, read_2));
+    c.on_receive(rtu(1, write), 1us, sink);  // the write's slot is free again
+    REQUIRE_FALSE(c.submit(from(3, 300), priority_class::normal, 1, read_2));  // follows 200
+    CHECK(c.counters().coalesced == 1);
+    c.drop_master(0);  // the leader's master leaves: the follower is promoted
+    CHECK(sent(c, 2us) == rtu(1, read_2));
+    c.on_receive(rtu(1, read_2_reply), 3us, sink);
+    REQUIRE(sink.answers.size() == 2);
+    CHECK(sink.answers[1].origin.transaction_id == 300);
+    CHECK(sink.answers[1].pdu == read_2_reply);
+}
+
+TEST_CASE("a broadcast is never answered, not even when the line fails") {
+    small_channel c{channel_options{}};
+    recording_sink sink;
+    const bytes write_1 = {0x06, 0x00, 0x01, 0x00, 0x03};
+    REQUIRE_FALSE(c.submit(from(0, 1, 0), priority_class::normal, 0, write_1));
+    REQUIRE_FALSE(c.submit(from(0, 2, 0), priority_class::normal, 0, write_1));
+    sent(c, 0us);  // the first is in its turnaround, the second queued
+    c.fail_all(1us, sink);
+    CHECK(sink.answers.empty());
+    CHECK(c.idle());
+}
+
 TEST_CASE("a disconnected master's request runs but nobody is answered") {
     small_channel c{channel_options{}};
     recording_sink sink;

@@ -88,13 +88,7 @@ inline policy::ip_address to_policy_address(const net::ip::address& a) {
 }
 
 inline std::string to_string(const policy::ip_address& a) {
-    if (a.v4) {
-        return std::to_string(a.bytes[0]) + "." + std::to_string(a.bytes[1]) + "." +
-               std::to_string(a.bytes[2]) + "." + std::to_string(a.bytes[3]);
-    }
-    net::ip::address_v6::bytes_type b{};
-    std::copy(a.bytes.begin(), a.bytes.end(), b.begin());
-    return net::ip::address_v6{b}.to_string();
+    return std::string{policy::format_ip_address(a).view()};
 }
 
 inline std::string audit_log_policy::format(const policy::audit_event& e) {

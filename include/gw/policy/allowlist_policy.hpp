@@ -27,11 +27,8 @@ public:
     bool admits(std::size_t listener, const ip_address& peer) const noexcept {
         if (listener >= MaxListeners) return false;
         const auto& l = lists_[listener];
-        if (l.size == 0) return true;
-        for (std::size_t i = 0; i < l.size; ++i) {
-            if (l.entries[i].contains(peer)) return true;
-        }
-        return false;
+        return allowlist_permits(std::span<const ip_network>{l.entries}.first(l.size), peer.bytes,
+                                 peer.v4);
     }
 
     decision on_connect(const connection_info& c) noexcept {

@@ -2,6 +2,7 @@
 // One structured audit event: every policy decision, connection event, timeout, exception and
 // channel event becomes one of these (MGate MB3000-G2 guide 3.6: categories and severities).
 
+#include <gw/policy/ip_network.hpp>
 #include <gw/transport/concepts.hpp>
 
 #include <array>
@@ -61,12 +62,6 @@ constexpr std::string_view to_string(event_kind k) noexcept {
                                                      "stopping"};
     return names[static_cast<std::size_t>(k)];
 }
-
-/// An address as the policies see it: 16 bytes, IPv4 as the first four with `v4` set.
-struct ip_address {
-    std::array<std::uint8_t, 16> bytes{};
-    bool v4 = true;
-};
 
 struct audit_event {
     transport::time_point time{};

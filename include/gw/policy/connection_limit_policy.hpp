@@ -35,7 +35,7 @@ public:
         if (per_listener_[c.listener] >= limits.max_connections) {
             return decision::deny(reason::too_many_connections);
         }
-        const ip_address peer = unmap(c.peer);
+        const auto peer = canonical_bytes(c.peer);
         source* s = find(c.listener, peer);
         if (s != nullptr && s->count >= limits.max_connections_per_source) {
             return decision::deny(reason::too_many_from_source);
@@ -56,7 +56,7 @@ public:
     /// Only for connections on_connect admitted.
     void on_disconnect(const connection_info& c) noexcept {
         if (c.listener >= MaxListeners) return;
-        if (source* s = find(c.listener, unmap(c.peer)); s != nullptr && s->count > 0) {
+        if (source* s = find(c.listener, canonical_bytes(c.peer)); s != nullptr && s->count > 0) {
             --s->count;
             per_listener_[c.listener] = std::max<std::uint32_t>(per_listener_[c.listener], 1) - 1;
             total_ = std::max<std::uint32_t>(total_, 1) - 1;
@@ -70,15 +70,14 @@ public:
 
 private:
     struct source {
-        ip_address address{};
+        std::array<std::uint8_t, 16> address{};  ///< canonical_bytes of the peer
         std::uint16_t listener = 0;
         std::uint32_t count = 0;
     };
 
-    source* find(std::size_t listener, const ip_address& a) noexcept {
+    source* find(std::size_t listener, const std::array<std::uint8_t, 16>& a) noexcept {
         for (auto& s : sources_) {
-            if (s.count > 0 && s.listener == listener && s.address.v4 == a.v4 &&
-                s.address.bytes == a.bytes) {
+            if (s.count > 0 && s.listener == listener && s.address == a) {
                 return &s;
             }
         }

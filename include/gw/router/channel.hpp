@@ -71,6 +71,9 @@ public:
                 const std::uint16_t follower = queue_.allocate(origin.master);
                 if (follower == no_slot) return refuse_busy();
                 queue_[follower].origin = origin;
+                // The follower carries its own copy of the request: if its leader's master goes
+                // away, it is promoted and goes on the bus itself (found by fuzz/channel).
+                queue_[follower].adu.assign_pdu(target_unit, pdu);
                 queue_.attach_follower(leader, follower);
                 ++counters_.requests;
                 ++counters_.coalesced;
@@ -402,9 +405,11 @@ private:
     void finish(transport::time_point now, std::span<const std::uint8_t> pdu, S& sink) noexcept {
         std::uint16_t index = current_;
         std::uint16_t followers = queue_[index].followers;
+        // A broadcast is never answered, not even with an exception (found by fuzz/channel).
+        const bool answer = !pdu.empty() && queue_[index].adu.unit() != 0;
         for (;;) {
             const auto& slot = queue_[index];
-            if (!pdu.empty() && slot.origin_alive) sink.deliver(slot.origin, pdu);
+            if (answer && slot.origin_alive) sink.deliver(slot.origin, pdu);
             queue_.release(index);
             if (followers == no_slot) break;
             index = followers;

@@ -86,12 +86,16 @@ struct options {
 
 std::uint32_t to_number(std::string_view flag, std::string_view text, std::uint32_t max) {
     std::uint64_t value = 0;
-    if (text.empty() || text.size() > 10) fail_usage(std::string(flag) + ": '" + std::string(text) + "' is not a number");
+    if (text.empty() || text.size() > 10)
+        fail_usage(std::string(flag) + ": '" + std::string(text) + "' is not a number");
     for (char c : text) {
-        if (c < '0' || c > '9') fail_usage(std::string(flag) + ": '" + std::string(text) + "' is not a number");
+        if (c < '0' || c > '9')
+            fail_usage(std::string(flag) + ": '" + std::string(text) + "' is not a number");
         value = value * 10 + static_cast<std::uint64_t>(c - '0');
     }
-    if (value > max) fail_usage(std::string(flag) + ": " + std::string(text) + " is out of range 0.." + std::to_string(max));
+    if (value > max)
+        fail_usage(std::string(flag) + ": " + std::string(text) + " is out of range 0.." +
+                   std::to_string(max));
     return static_cast<std::uint32_t>(value);
 }
 
@@ -161,27 +165,31 @@ std::string config_text_from_flags(const options& o) {
         }
         return out + "\"";
     };
-    const auto listener = [&](const std::string& name, const std::string& addr_port, const char* priority) {
+    const auto listener = [&](const std::string& name, const std::string& addr_port,
+                              const char* priority) {
         std::string error;
         const auto hp = gw::transport::split_host_port(addr_port, error);
         if (!hp) fail_usage("--listen " + addr_port + ": " + error);
-        return "{\"name\": " + quote(name) + ", \"protocol\": \"modbus_tcp\", \"address\": " + quote(hp->host) +
+        return "{\"name\": " + quote(name) +
+               ", \"protocol\": \"modbus_tcp\", \"address\": " + quote(hp->host) +
                ", \"port\": " + std::to_string(hp->port) + ", \"priority\": \"" + priority + "\"}";
     };
     std::string listeners;
     auto normal = o.listen.empty() ? std::vector<std::string>{"127.0.0.1:1502"} : o.listen;
     for (std::size_t i = 0; i < normal.size(); ++i) {
-        listeners += (listeners.empty() ? "" : ", ") + listener("tcp" + std::to_string(i), normal[i], "normal");
+        listeners += (listeners.empty() ? "" : ", ") +
+                     listener("tcp" + std::to_string(i), normal[i], "normal");
     }
     for (std::size_t i = 0; i < o.priority_listen.size(); ++i) {
         listeners += ", " + listener("priority" + std::to_string(i), o.priority_listen[i], "high");
     }
     const auto dash = o.units.find('-');
     const std::string units = dash == std::string::npos ? o.units : quote(o.units);
-    return "{\"channels\": [{\"name\": \"line\", \"type\": \"serial\", \"device\": " + quote(*o.serial) +
-           ", \"baud\": " + std::to_string(o.baud) + ", \"parity\": " + quote(o.parity) +
-           ", \"data_bits\": " + std::to_string(o.data_bits) + ", \"stop_bits\": " + std::to_string(o.stop_bits) +
-           ", \"mode\": " + quote(o.mode) + ", \"response_timeout_ms\": " + std::to_string(o.timeout_ms) +
+    return "{\"channels\": [{\"name\": \"line\", \"type\": \"serial\", \"device\": " +
+           quote(*o.serial) + ", \"baud\": " + std::to_string(o.baud) +
+           ", \"parity\": " + quote(o.parity) + ", \"data_bits\": " + std::to_string(o.data_bits) +
+           ", \"stop_bits\": " + std::to_string(o.stop_bits) + ", \"mode\": " + quote(o.mode) +
+           ", \"response_timeout_ms\": " + std::to_string(o.timeout_ms) +
            ", \"retries\": " + std::to_string(o.retries) + "}], \"listeners\": [" + listeners +
            "], \"routes\": [{\"units\": " + units + ", \"channel\": \"line\"}]}";
 }
@@ -196,11 +204,15 @@ gw::config::log_level log_level_named(const std::string& name) {
 
 gw::policy::event_severity severity_of(gw::config::log_level level) {
     switch (level) {
-        case gw::config::log_level::error: return gw::policy::event_severity::error;
-        case gw::config::log_level::warning: return gw::policy::event_severity::warning;
-        case gw::config::log_level::notice: return gw::policy::event_severity::notice;
+        case gw::config::log_level::error:
+            return gw::policy::event_severity::error;
+        case gw::config::log_level::warning:
+            return gw::policy::event_severity::warning;
+        case gw::config::log_level::notice:
+            return gw::policy::event_severity::notice;
         case gw::config::log_level::info:
-        case gw::config::log_level::debug: return gw::policy::event_severity::info;
+        case gw::config::log_level::debug:
+            return gw::policy::event_severity::info;
     }
     return gw::policy::event_severity::notice;
 }
@@ -222,15 +234,16 @@ int main(int argc, char** argv) {
             return 1;
         }
         const auto& c = std::get<gw::config::gateway_config>(result);
-        std::cout << *opts.check_path << ": OK (" << c.channels.size() << " channels, " << c.listeners.size()
-                  << " listeners, " << c.routes.size() << " routes)\n";
+        std::cout << *opts.check_path << ": OK (" << c.channels.size() << " channels, "
+                  << c.listeners.size() << " listeners, " << c.routes.size() << " routes)\n";
         return 0;
     }
 
     // Where the configuration comes from decides what SIGHUP reloads.
     const auto load = [&]() -> std::variant<gw::config::gateway_config, gw::config::config_error> {
         if (opts.config_path) return gw::config::load_config_file(*opts.config_path);
-        if (opts.serial) return gw::config::parse_config(config_text_from_flags(opts), "<command line>");
+        if (opts.serial)
+            return gw::config::parse_config(config_text_from_flags(opts), "<command line>");
         return gw::config::parse_config(gw::config::default_config_text(), "<embedded default>");
     };
     auto loaded = load();
@@ -245,7 +258,8 @@ int main(int argc, char** argv) {
     std::map<std::string, std::unique_ptr<gw::examples::embedded_simulator>> simulators;
     for (const auto& ch : config.channels) {
         if (const auto* sim = std::get_if<gw::config::simulator_config>(&ch.link)) {
-            auto s = std::make_unique<gw::examples::embedded_simulator>(io, sim->units.first, sim->units.last);
+            auto s = std::make_unique<gw::examples::embedded_simulator>(io, sim->units.first,
+                                                                        sim->units.last);
             if (const auto error = s->start(); !error.empty()) {
                 log(gw::policy::event_severity::error, "simulator " + ch.name + ": " + error);
                 return 1;
@@ -264,7 +278,8 @@ int main(int argc, char** argv) {
     gw::gateway::gateway gateway{io, log};
     gateway.set_log_level(opts.log_level ? severity_of(log_level_named(*opts.log_level))
                                          : severity_of(config.log.level));
-    if (const auto error = gateway.start(gw::examples::plan_from_config(config, simulator_device)); !error.empty()) {
+    if (const auto error = gateway.start(gw::examples::plan_from_config(config, simulator_device));
+        !error.empty()) {
         log(gw::policy::event_severity::error, error);
         return 1;
     }
@@ -281,7 +296,9 @@ int main(int argc, char** argv) {
         const auto status = gateway.status_json();
         log(gw::policy::event_severity::notice, "status " + status);
         if (opts.status_file) {
-            if (const auto error = gw::examples::write_file_atomically(*opts.status_file, status + "\n"); !error.empty()) {
+            if (const auto error =
+                    gw::examples::write_file_atomically(*opts.status_file, status + "\n");
+                !error.empty()) {
                 log(gw::policy::event_severity::error, "status file: " + error);
             }
         }
@@ -295,12 +312,14 @@ int main(int argc, char** argv) {
         if (signal == SIGHUP) {
             auto next = load();
             if (const auto* error = std::get_if<gw::config::config_error>(&next)) {
-                log(gw::policy::event_severity::error, "reload refused, configuration unchanged: " + error->to_string());
+                log(gw::policy::event_severity::error,
+                    "reload refused, configuration unchanged: " + error->to_string());
             } else {
-                const auto notes =
-                    gateway.reload(gw::examples::plan_from_config(std::get<gw::config::gateway_config>(next), simulator_device));
+                const auto notes = gateway.reload(gw::examples::plan_from_config(
+                    std::get<gw::config::gateway_config>(next), simulator_device));
                 log(gw::policy::event_severity::notice, "configuration reloaded");
-                for (const auto& note : notes) log(gw::policy::event_severity::warning, "reload: " + note);
+                for (const auto& note : notes)
+                    log(gw::policy::event_severity::warning, "reload: " + note);
             }
         } else if (signal == SIGUSR1) {
             write_status();
@@ -308,7 +327,8 @@ int main(int argc, char** argv) {
             log(gw::policy::event_severity::notice, "stopping: finishing requests in flight");
             gateway.stop([&] {
                 write_status();
-                for (auto& [name, sim] : simulators) sim->stop();
+                for (auto& [name, sim] : simulators)
+                    sim->stop();
                 signals.cancel();
                 log(gw::policy::event_severity::notice, "stopped");
             });

@@ -21,13 +21,16 @@ using gateway_router = router::router<line, 1>;
 /// Refuses writes: a stand-in for the authorization policy a later stage brings.
 struct read_only_policy {
     policy::decision on_request(const policy::request_info& r) {
-        const bool write = !r.pdu.empty() && (r.pdu[0] == 5 || r.pdu[0] == 6 || r.pdu[0] == 15 || r.pdu[0] == 16);
-        return write ? policy::decision::deny(policy::reason::unauthorized, exception_code::illegal_function)
+        const bool write =
+            !r.pdu.empty() && (r.pdu[0] == 5 || r.pdu[0] == 6 || r.pdu[0] == 15 || r.pdu[0] == 16);
+        return write ? policy::decision::deny(policy::reason::unauthorized,
+                                              exception_code::illegal_function)
                      : policy::decision::allow();
     }
 };
 
-using policies = policy::policy_chain<policy::allowlist_policy<1, 4>, read_only_policy, policy::event_log<16>>;
+using policies =
+    policy::policy_chain<policy::allowlist_policy<1, 4>, read_only_policy, policy::event_log<16>>;
 
 }  // namespace
 

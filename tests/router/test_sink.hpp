@@ -25,8 +25,7 @@ struct recording_sink {
     }
     bool saw(router::channel_event e) const {
         for (auto x : events) {
-            if (x == e)
-                return true;
+            if (x == e) return true;
         }
         return false;
     }

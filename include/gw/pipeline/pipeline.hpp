@@ -55,7 +55,7 @@ class pipeline {
                   "Policies must offer on_connect, on_disconnect, on_request and emit, as "
                   "gw::policy::policy_chain does");
 
-  public:
+public:
     pipeline(Router& router, Policies& policies) noexcept : router_{router}, policies_{policies} {}
 
     /// A master connects: the policies decide (and the decision is audited).
@@ -75,8 +75,7 @@ class pipeline {
     std::optional<exception_code> on_request(const policy::connection_info& c,
                                              const upstream_request& r) noexcept {
         const policy::request_info info{c, r.master, r.unit, r.pdu, r.now};
-        if (const auto d = policies_.on_request(info); !d.allowed)
-            return d.answer;
+        if (const auto d = policies_.on_request(info); !d.allowed) return d.answer;
         const router::request_origin origin{r.master, r.transaction_id, r.unit, r.now};
         const auto refused = router_.submit(origin, r.priority, r.pdu);
         if (refused) {
@@ -101,7 +100,7 @@ class pipeline {
     Router& router() noexcept { return router_; }
     Policies& policies() noexcept { return policies_; }
 
-  private:
+private:
     Router& router_;
     Policies& policies_;
 };

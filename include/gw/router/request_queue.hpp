@@ -148,6 +148,7 @@ public:
     /// Drops every queued request of a master that went away and returns how many were dropped.
     /// Followers it had attached to other masters' requests are marked dead, answered to nobody.
     std::size_t drop_master(master_id master) noexcept {
+        if (master >= Masters) return 0;  // never allocated: nothing to drop
         std::size_t dropped = 0;
         for (std::size_t c = 0; c < priority_class_count; ++c) {
             auto& q = masters_[master].fifo[c];
@@ -195,7 +196,9 @@ public:
         return queued_[static_cast<std::size_t>(c)];
     }
     std::size_t in_use() const noexcept { return in_use_; }
-    std::size_t held_by(master_id master) const noexcept { return masters_[master].held; }
+    std::size_t held_by(master_id master) const noexcept {
+        return master < Masters ? masters_[master].held : 0;
+    }
 
 private:
     // One bit per master and class: "has requests waiting", so that pop() and find_queued()

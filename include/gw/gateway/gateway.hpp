@@ -7,6 +7,7 @@
 //        ^                                                                   |
 //        '------------------- session_table (answer by master id) <----------'
 
+#include <gw/gateway/audit_log_policy.hpp>
 #include <gw/gateway/channel_driver.hpp>
 #include <gw/gateway/gateway_plan.hpp>
 #include <gw/gateway/links.hpp>
@@ -43,8 +44,6 @@ inline constexpr std::size_t max_listeners = 16;
 inline constexpr std::size_t max_masters = 256;
 inline constexpr std::size_t event_log_capacity = 10'000;  ///< as the MGate MB3000-G2 (3.6)
 
-using log_function = std::function<void(policy::event_severity, std::string_view)>;
-
 /// Refuses new requests while the gateway drains for a graceful stop.
 struct shutdown_policy {
     bool stopping = false;
@@ -53,17 +52,6 @@ struct shutdown_policy {
                                                  exception_code::server_device_busy)
                         : policy::decision::allow();
     }
-};
-
-/// Writes audit events at or above a severity to the log.
-struct audit_log_policy {
-    log_function* log = nullptr;
-    policy::event_severity level = policy::event_severity::notice;
-    void on_event(const policy::audit_event& e) const {
-        if (log == nullptr || !*log || e.severity > level) return;
-        (*log)(e.severity, format(e));
-    }
-    static std::string format(const policy::audit_event& e);
 };
 
 using gateway_router = router::router<channel_port, max_channels, max_routes>;
@@ -89,40 +77,6 @@ inline policy::ip_address to_policy_address(const net::ip::address& a) {
 
 inline std::string to_string(const policy::ip_address& a) {
     return std::string{policy::format_ip_address(a).view()};
-}
-
-inline std::string audit_log_policy::format(const policy::audit_event& e) {
-    std::string line{to_string(e.category)};
-    line += ' ';
-    line += to_string(e.kind);
-    line += " source=" + std::to_string(e.source);
-    if (e.peer_port != 0) line += " peer=" + to_string(e.peer) + ":" + std::to_string(e.peer_port);
-    switch (e.kind) {
-        case policy::event_kind::connection_refused:
-        case policy::event_kind::request_refused:
-        case policy::event_kind::connection_closed:
-        case policy::event_kind::idle_timeout:
-            line += " reason=";
-            line += to_string(static_cast<policy::reason>(e.reason));
-            break;
-        case policy::event_kind::channel_event:
-            line += " event=";
-            line += router::to_string(static_cast<router::channel_event>(e.reason));
-            break;
-        case policy::event_kind::exception_answered:
-            line += " exception=";
-            line += to_string(static_cast<exception_code>(e.reason));
-            break;
-        default:
-            break;
-    }
-    if (e.function != 0 || e.kind == policy::event_kind::channel_event) {
-        line += " unit=" + std::to_string(e.unit);
-    }
-    if (e.function != 0) line += " function=" + std::to_string(e.function);
-    line += " outcome=";
-    line += to_string(e.outcome);
-    return line;
 }
 
 class gateway {

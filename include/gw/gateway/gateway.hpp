@@ -10,6 +10,7 @@
 #include <gw/gateway/audit_log_policy.hpp>
 #include <gw/gateway/channel_driver.hpp>
 #include <gw/gateway/gateway_plan.hpp>
+#include <gw/gateway/gateway_status.hpp>
 #include <gw/gateway/links.hpp>
 #include <gw/gateway/listener_counters.hpp>
 #include <gw/gateway/session_table.hpp>
@@ -203,51 +204,22 @@ public:
         return notes;
     }
 
-    /// Counters of every channel and listener as JSON (for the status file and logs).
-    std::string status_json() const {
-        std::ostringstream out;
-        out << "{\"channels\":[";
+    /// A snapshot of every channel's and listener's counters: a cheap copy, so that the io
+    /// thread can hand it to another thread to serialise and write (status_json.hpp).
+    gateway_status status() const {
+        gateway_status s;
+        s.channels.reserve(channels_.size());
         for (std::size_t i = 0; i < channels_.size(); ++i) {
             const auto& c = *channels_[i];
-            const auto& k = c.counters();
-            out << (i > 0 ? "," : "") << "{\"name\":\"" << plan_.channels[i].name
-                << "\",\"link\":\"" << c.describe() << "\",\"up\":" << (c.up() ? "true" : "false")
-                << ",\"queue_depth\":" << c.queue_depth() << ",\"requests\":" << k.requests
-                << ",\"transactions\":" << k.transactions << ",\"responses\":" << k.responses
-                << ",\"device_exceptions\":" << k.device_exceptions
-                << ",\"timeouts\":" << k.timeouts << ",\"retries\":" << k.retries
-                << ",\"crc_errors\":" << k.crc_errors << ",\"wrong_unit\":" << k.wrong_unit
-                << ",\"invalid_responses\":" << k.invalid_responses
-                << ",\"busy_rejections\":" << k.busy_rejections << ",\"coalesced\":" << k.coalesced
-                << ",\"broadcasts\":" << k.broadcasts
-                << ",\"unexpected_bytes\":" << k.unexpected_bytes
-                << ",\"transport_failures\":" << k.transport_failures << ",\"exceptions\":";
-            write_exceptions(out, k.exceptions_by_code);
-            out << "}";
+            s.channels.push_back(
+                {plan_.channels[i].name, c.describe(), c.up(), c.queue_depth(), c.counters()});
         }
-        out << "],\"listeners\":[";
-        for (std::size_t i = 0; i < listeners_.size(); ++i) {
-            const auto& l = *listeners_[i];
-            const auto& k = l.counters;
-            out << (i > 0 ? "," : "") << "{\"name\":\"" << l.plan.name
-                << "\",\"port\":" << l.bound_port
-                << ",\"connections_accepted\":" << k.connections_accepted
-                << ",\"connections_refused\":" << k.connections_refused
-                << ",\"connections_active\":" << k.connections_active
-                << ",\"idle_timeouts\":" << k.idle_timeouts
-                << ",\"protocol_errors\":" << k.protocol_errors << ",\"requests\":" << k.requests
-                << ",\"responses\":" << k.responses << ",\"exceptions\":";
-            write_exceptions(out, k.exceptions_by_code);
-            out << ",\"latency_us\":{\"count\":" << k.latency.count()
-                << ",\"mean\":" << k.latency.mean_us()
-                << ",\"p50_bound\":" << k.latency.quantile_bound_us(0.5)
-                << ",\"p99_bound\":" << k.latency.quantile_bound_us(0.99)
-                << ",\"max\":" << k.latency.max_us() << "}}";
-        }
+        s.listeners.reserve(listeners_.size());
+        for (const auto& l : listeners_)
+            s.listeners.push_back({l->plan.name, l->bound_port, l->counters});
         const auto& log = events();
-        out << "],\"events\":{\"total\":" << log.total() << ",\"held\":" << log.size()
-            << ",\"overwritten\":" << log.overwritten() << "}}";
-        return out.str();
+        s.events = {log.total(), log.size(), log.overwritten()};
+        return s;
     }
 
     const policy::event_log<event_log_capacity>& events() const {
@@ -361,18 +333,6 @@ private:
         const auto& x = std::get<tcp_link_plan>(a);
         const auto& y = std::get<tcp_link_plan>(b);
         return x.host == y.host && x.port == y.port;
-    }
-
-    static void write_exceptions(std::ostringstream& out,
-                                 const std::array<std::uint64_t, 12>& codes) {
-        out << "{";
-        bool first = true;
-        for (std::size_t code = 1; code < codes.size(); ++code) {
-            if (codes[code] == 0) continue;
-            out << (first ? "" : ",") << "\"" << code << "\":" << codes[code];
-            first = false;
-        }
-        out << "}";
     }
 
     void log_line(policy::event_severity severity, const std::string& text) {

@@ -1,8 +1,10 @@
 #pragma once
 // Log lines for a foreground service. Under systemd (JOURNAL_STREAM set) each line carries a
 // "<N>" priority prefix that journald turns into the entry's priority; on a terminal it gets a
-// UTC timestamp and the severity word instead.
+// UTC timestamp (when the line was logged, not when it was written) and the severity word.
+// The writing happens on gw::gateway::log_sink's worker thread, never on the io thread.
 
+#include <gw/gateway/log_sink.hpp>
 #include <gw/policy/audit_event.hpp>
 
 #include <chrono>
@@ -18,24 +20,25 @@ class stderr_log {
 public:
     stderr_log() : journald_{std::getenv("JOURNAL_STREAM") != nullptr} {}
 
-    void operator()(policy::event_severity severity, std::string_view text) const {
+    void operator()(const gateway::log_record& record) const {
+        const auto& text = record.text;
         // syslog priorities: error 3, warning 4, notice 5, info 6.
-        const int priority = static_cast<int>(severity) + 2;
+        const int priority = static_cast<int>(record.severity) + 2;
         if (journald_) {
             std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(text.size()),
                          text.data());
             return;
         }
-        const auto now = std::chrono::system_clock::now();
-        const std::time_t t = std::chrono::system_clock::to_time_t(now);
+        const std::time_t t = std::chrono::system_clock::to_time_t(record.time);
         const auto ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+            std::chrono::duration_cast<std::chrono::milliseconds>(record.time.time_since_epoch())
+                .count() %
             1000;
         std::tm utc{};
         gmtime_r(&t, &utc);
         char stamp[32];
         std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-        const auto word = to_string(severity);
+        const auto word = to_string(record.severity);
         std::fprintf(stderr, "%s.%03dZ %.*s: %.*s\n", stamp, static_cast<int>(ms),
                      static_cast<int>(word.size()), word.data(), static_cast<int>(text.size()),
                      text.data());

@@ -8,12 +8,14 @@
 #include "embedded_simulator.hpp"
 #include "logging.hpp"
 #include "plan_from_config.hpp"
-#include "status_file.hpp"
 
 #include <gw/config/default_config.hpp>
 #include <gw/config/json_impl.hpp>
 #include <gw/config/load_config.hpp>
+#include <gw/gateway/atomic_file.hpp>
 #include <gw/gateway/gateway.hpp>
+#include <gw/gateway/log_sink.hpp>
+#include <gw/gateway/status_writer.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -29,6 +31,8 @@
 namespace {
 
 constexpr std::string_view version = "gw_gateway 0.1.0";
+/// Log lines waiting for the writer thread at most; beyond that they are dropped and counted.
+constexpr std::size_t log_queue_lines = 4096;
 
 constexpr std::string_view usage = R"(usage: gw_gateway [options]
 
@@ -221,7 +225,6 @@ gw::policy::event_severity severity_of(gw::config::log_level level) {
 
 int main(int argc, char** argv) {
     const options opts = parse_args(argc, argv);
-    const gw::examples::stderr_log log;
 
     if (opts.print_default) {
         std::cout << gw::config::default_config_text();
@@ -260,6 +263,21 @@ int main(int argc, char** argv) {
     }
     const auto config = std::get<gw::config::gateway_config>(std::move(loaded));
 
+    // Nothing blocks the io thread: log lines go to a bounded queue that a worker thread writes
+    // to stderr, and status snapshots to a worker that serialises and writes them.
+    gw::gateway::log_sink sink{log_queue_lines, gw::examples::stderr_log{}};
+    const auto log = [&sink](gw::policy::event_severity severity, std::string_view text) {
+        sink.push(severity, std::string{text});
+    };
+    gw::gateway::status_writer status_out{[&](const std::string& json) {
+        log(gw::policy::event_severity::notice, "status " + json);
+        if (!opts.status_file) return;
+        if (const auto error = gw::gateway::write_file_atomically(*opts.status_file, json + "\n");
+            !error.empty()) {
+            log(gw::policy::event_severity::error, "status file: " + error);
+        }
+    }};
+
     gw::net::io_context io{1};  // one thread: Asio can skip its internal locking
     // Simulated devices of "simulator" channels, each on its own virtual serial line.
     std::map<std::string, std::unique_ptr<gw::examples::embedded_simulator>> simulators;
@@ -297,19 +315,11 @@ int main(int argc, char** argv) {
                      "Try:  mbpoll -m tcp -a 1 -p 1502 -t 4 -r 1 -c 10 -1 127.0.0.1\n"
                      "Stop with Ctrl-C.\n";
     }
+    sink.flush();  // whoever waits for "ready" finds the start-up lines (listener ports) written
     std::cout << "gw_gateway: ready" << std::endl;
 
-    const auto write_status = [&] {
-        const auto status = gateway.status_json();
-        log(gw::policy::event_severity::notice, "status " + status);
-        if (opts.status_file) {
-            if (const auto error =
-                    gw::examples::write_file_atomically(*opts.status_file, status + "\n");
-                !error.empty()) {
-                log(gw::policy::event_severity::error, "status file: " + error);
-            }
-        }
-    };
+    // The io thread only copies the counters; the worker formats and writes them.
+    const auto write_status = [&] { status_out.submit(gateway.status()); };
 
     gw::net::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};
     signals.add(SIGUSR1);
@@ -340,7 +350,6 @@ int main(int argc, char** argv) {
                 for (auto& [name, sim] : simulators)
                     sim->stop();
                 signals.cancel();
-                log(gw::policy::event_severity::notice, "stopped");
             });
             return;
         }
@@ -348,5 +357,7 @@ int main(int argc, char** argv) {
     };
     signals.async_wait(on_signal);
     io.run();
+    status_out.stop();  // the final status is written (and logged) before "stopped"
+    log(gw::policy::event_severity::notice, "stopped");
     return 0;
 }

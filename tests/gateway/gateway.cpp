@@ -261,9 +261,17 @@ TEST_CASE("gateway: pipelined requests, gateway-made exceptions and a remapped u
     CHECK(m.answers()[2] == answer{7, 2, registers(4, {2000, 2001})});
     CHECK(m.answers()[3] == answer{10, 11, registers(4, {2005})});
 
-    const auto status = r.gateway().status_json();
-    CHECK(status.find("\"requests\":2,\"transactions\":2,\"responses\":2") != std::string::npos);
-    CHECK(status.find("\"exceptions\":{\"3\":1,\"10\":1}") != std::string::npos);
+    const auto status = r.gateway().status();
+    REQUIRE(status.channels.size() == 1);
+    const auto& line = status.channels[0].counters;
+    CHECK(line.requests == 2);
+    CHECK(line.transactions == 2);
+    CHECK(line.responses == 2);
+    REQUIRE(status.listeners.size() == 1);
+    const auto& modbus = status.listeners[0].counters;
+    CHECK(modbus.requests == 4);
+    CHECK(modbus.exceptions_by_code[3] == 1);
+    CHECK(modbus.exceptions_by_code[10] == 1);
 }
 
 TEST_CASE("gateway: reload changes a route for an established connection") {

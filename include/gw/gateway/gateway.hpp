@@ -7,9 +7,11 @@
 //        ^                                                                   |
 //        '------------------- session_table (answer by master id) <----------'
 
+#include <gw/gateway/audit_log_policy.hpp>
 #include <gw/gateway/capacity.hpp>
 #include <gw/gateway/channel_driver.hpp>
 #include <gw/gateway/gateway_plan.hpp>
+#include <gw/gateway/gateway_status.hpp>
 #include <gw/gateway/links.hpp>
 #include <gw/gateway/listener_counters.hpp>
 #include <gw/gateway/plan_check.hpp>
@@ -33,14 +35,11 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace gw::gateway {
-
-using log_function = std::function<void(policy::event_severity, std::string_view)>;
 
 /// Refuses new requests while the gateway drains for a graceful stop.
 struct shutdown_policy {
@@ -50,17 +49,6 @@ struct shutdown_policy {
                                                  exception_code::server_device_busy)
                         : policy::decision::allow();
     }
-};
-
-/// Writes audit events at or above a severity to the log.
-struct audit_log_policy {
-    log_function* log = nullptr;
-    policy::event_severity level = policy::event_severity::notice;
-    void on_event(const policy::audit_event& e) const {
-        if (log == nullptr || !*log || e.severity > level) return;
-        (*log)(e.severity, format(e));
-    }
-    static std::string format(const policy::audit_event& e);
 };
 
 using gateway_router = router::router<channel_port, capacity::channels, capacity::routes>;
@@ -90,40 +78,6 @@ inline policy::ip_address to_policy_address(const net::ip::address& a) {
 
 inline std::string to_string(const policy::ip_address& a) {
     return std::string{policy::format_ip_address(a).view()};
-}
-
-inline std::string audit_log_policy::format(const policy::audit_event& e) {
-    std::string line{to_string(e.category)};
-    line += ' ';
-    line += to_string(e.kind);
-    line += " source=" + std::to_string(e.source);
-    if (e.peer_port != 0) line += " peer=" + to_string(e.peer) + ":" + std::to_string(e.peer_port);
-    switch (e.kind) {
-        case policy::event_kind::connection_refused:
-        case policy::event_kind::request_refused:
-        case policy::event_kind::connection_closed:
-        case policy::event_kind::idle_timeout:
-            line += " reason=";
-            line += to_string(static_cast<policy::reason>(e.reason));
-            break;
-        case policy::event_kind::channel_event:
-            line += " event=";
-            line += router::to_string(static_cast<router::channel_event>(e.reason));
-            break;
-        case policy::event_kind::exception_answered:
-            line += " exception=";
-            line += to_string(static_cast<exception_code>(e.reason));
-            break;
-        default:
-            break;
-    }
-    if (e.function != 0 || e.kind == policy::event_kind::channel_event) {
-        line += " unit=" + std::to_string(e.unit);
-    }
-    if (e.function != 0) line += " function=" + std::to_string(e.function);
-    line += " outcome=";
-    line += to_string(e.outcome);
-    return line;
 }
 
 class gateway {
@@ -256,51 +210,22 @@ public:
         return {};
     }
 
-    /// Counters of every channel and listener as JSON (for the status file and logs).
-    std::string status_json() const {
-        std::ostringstream out;
-        out << "{\"channels\":[";
+    /// A snapshot of every channel's and listener's counters: a cheap copy, so that the io
+    /// thread can hand it to another thread to serialise and write (status_json.hpp).
+    gateway_status status() const {
+        gateway_status s;
+        s.channels.reserve(channels_.size());
         for (std::size_t i = 0; i < channels_.size(); ++i) {
             const auto& c = *channels_[i];
-            const auto& k = c.counters();
-            out << (i > 0 ? "," : "") << "{\"name\":\"" << plan_.channels[i].name
-                << "\",\"link\":\"" << c.describe() << "\",\"up\":" << (c.up() ? "true" : "false")
-                << ",\"queue_depth\":" << c.queue_depth() << ",\"requests\":" << k.requests
-                << ",\"transactions\":" << k.transactions << ",\"responses\":" << k.responses
-                << ",\"device_exceptions\":" << k.device_exceptions
-                << ",\"timeouts\":" << k.timeouts << ",\"retries\":" << k.retries
-                << ",\"crc_errors\":" << k.crc_errors << ",\"wrong_unit\":" << k.wrong_unit
-                << ",\"invalid_responses\":" << k.invalid_responses
-                << ",\"busy_rejections\":" << k.busy_rejections << ",\"coalesced\":" << k.coalesced
-                << ",\"broadcasts\":" << k.broadcasts
-                << ",\"unexpected_bytes\":" << k.unexpected_bytes
-                << ",\"transport_failures\":" << k.transport_failures << ",\"exceptions\":";
-            write_exceptions(out, k.exceptions_by_code);
-            out << "}";
+            s.channels.push_back(
+                {plan_.channels[i].name, c.describe(), c.up(), c.queue_depth(), c.counters()});
         }
-        out << "],\"listeners\":[";
-        for (std::size_t i = 0; i < listeners_.size(); ++i) {
-            const auto& l = *listeners_[i];
-            const auto& k = l.counters;
-            out << (i > 0 ? "," : "") << "{\"name\":\"" << l.plan.name
-                << "\",\"port\":" << l.bound_port
-                << ",\"connections_accepted\":" << k.connections_accepted
-                << ",\"connections_refused\":" << k.connections_refused
-                << ",\"connections_active\":" << k.connections_active
-                << ",\"idle_timeouts\":" << k.idle_timeouts
-                << ",\"protocol_errors\":" << k.protocol_errors << ",\"requests\":" << k.requests
-                << ",\"responses\":" << k.responses << ",\"exceptions\":";
-            write_exceptions(out, k.exceptions_by_code);
-            out << ",\"latency_us\":{\"count\":" << k.latency.count()
-                << ",\"mean\":" << k.latency.mean_us()
-                << ",\"p50_bound\":" << k.latency.quantile_bound_us(0.5)
-                << ",\"p99_bound\":" << k.latency.quantile_bound_us(0.99)
-                << ",\"max\":" << k.latency.max_us() << "}}";
-        }
+        s.listeners.reserve(listeners_.size());
+        for (const auto& l : listeners_)
+            s.listeners.push_back({l->plan.name, l->bound_port, l->counters});
         const auto& log = events();
-        out << "],\"events\":{\"total\":" << log.total() << ",\"held\":" << log.size()
-            << ",\"overwritten\":" << log.overwritten() << "}}";
-        return out.str();
+        s.events = {log.total(), log.size(), log.overwritten()};
+        return s;
     }
 
     const gateway_event_log& events() const {
@@ -423,18 +348,6 @@ private:
 
     template <class Link>
     using driver = channel_driver<Link, gateway, capacity::channel_slots, capacity::masters>;
-
-    static void write_exceptions(std::ostringstream& out,
-                                 const std::array<std::uint64_t, 12>& codes) {
-        out << "{";
-        bool first = true;
-        for (std::size_t code = 1; code < codes.size(); ++code) {
-            if (codes[code] == 0) continue;
-            out << (first ? "" : ",") << "\"" << code << "\":" << codes[code];
-            first = false;
-        }
-        out << "}";
-    }
 
     template <class Named>
     static std::size_t index_of(const std::vector<Named>& items, const std::string& name) {

@@ -1,8 +1,11 @@
 #pragma once
 // Writing a file so that a reader (or a crash) never sees half of it: write a temporary file
-// beside it, fsync it, rename it over the target, fsync the directory.
+// beside it (same directory, so the rename cannot cross file systems), fsync it, rename it over
+// the target, fsync the directory. Blocking disk I/O: call it from a worker thread, never from
+// the io thread (status_writer.hpp does).
 
 #include <fcntl.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,16 +14,19 @@
 #include <string>
 #include <string_view>
 
-namespace gw::examples {
+namespace gw::gateway {
 
-/// Returns an empty string on success, else what failed.
+/// Returns an empty string on success, else what failed. `mode` is for a new file (before the
+/// umask): 0644 suits public data such as the status; pass 0600 for anything secret.
 inline std::string write_file_atomically(const std::filesystem::path& target,
-                                         std::string_view content) {
+                                         std::string_view content, ::mode_t mode = 0644) {
     const auto fail = [&](const char* step) {
         return target.string() + ": " + step + ": " + std::strerror(errno);
     };
     const auto temp = target.string() + ".tmp";
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // A stale temporary file (a crash mid-write) may have another mode: start afresh.
+    ::unlink(temp.c_str());
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0) return fail("open");
     std::size_t written = 0;
     while (written < content.size()) {
@@ -49,4 +55,4 @@ inline std::string write_file_atomically(const std::filesystem::path& target,
     return {};
 }
 
-}  // namespace gw::examples
+}  // namespace gw::gateway

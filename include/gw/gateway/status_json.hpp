@@ -1,0 +1,99 @@
+#pragma once
+// gateway_status as JSON (Boost.JSON), for the status file and the "status" log line. Kept out of
+// gateway.hpp so that the runtime does not need Boost.JSON; a program that includes this header
+// also needs Boost.JSON's compiled part once (gw/config/json_impl.hpp).
+// Strings are escaped by the serialiser: a device path may hold any byte.
+
+#include <gw/gateway/gateway_status.hpp>
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace gw::gateway {
+
+namespace detail {
+
+/// {"code": count} for the codes that occurred, e.g. {"3":1,"10":2}.
+inline boost::json::object exceptions_json(const std::array<std::uint64_t, 12>& codes) {
+    boost::json::object out;
+    for (std::size_t code = 1; code < codes.size(); ++code) {
+        if (codes[code] != 0) out[std::to_string(code)] = codes[code];
+    }
+    return out;
+}
+
+}  // namespace detail
+
+inline boost::json::value to_json(const channel_status& c) {
+    const auto& k = c.counters;
+    return boost::json::object{{"name", c.name},
+                               {"link", c.link},
+                               {"up", c.up},
+                               {"queue_depth", c.queue_depth},
+                               {"requests", k.requests},
+                               {"transactions", k.transactions},
+                               {"responses", k.responses},
+                               {"device_exceptions", k.device_exceptions},
+                               {"timeouts", k.timeouts},
+                               {"retries", k.retries},
+                               {"crc_errors", k.crc_errors},
+                               {"wrong_unit", k.wrong_unit},
+                               {"invalid_responses", k.invalid_responses},
+                               {"busy_rejections", k.busy_rejections},
+                               {"coalesced", k.coalesced},
+                               {"broadcasts", k.broadcasts},
+                               {"unexpected_bytes", k.unexpected_bytes},
+                               {"transport_failures", k.transport_failures},
+                               {"exceptions", detail::exceptions_json(k.exceptions_by_code)}};
+}
+
+inline boost::json::value to_json(const listener_status& l) {
+    const auto& k = l.counters;
+    return boost::json::object{
+        {"name", l.name},
+        {"port", l.port},
+        {"connections_accepted", k.connections_accepted},
+        {"connections_refused", k.connections_refused},
+        {"connections_active", k.connections_active},
+        {"idle_timeouts", k.idle_timeouts},
+        {"write_timeouts", k.write_timeouts},
+        {"evictions", k.evictions},
+        {"accept_failures", k.accept_failures},
+        {"protocol_errors", k.protocol_errors},
+        {"requests", k.requests},
+        {"responses", k.responses},
+        {"exceptions", detail::exceptions_json(k.exceptions_by_code)},
+        {"latency_us", boost::json::object{{"count", k.latency.count()},
+                                           {"mean", k.latency.mean_us()},
+                                           {"p50_bound", k.latency.quantile_bound_us(0.5)},
+                                           {"p99_bound", k.latency.quantile_bound_us(0.99)},
+                                           {"max", k.latency.max_us()}}}};
+}
+
+inline boost::json::value to_json(const gateway_status& s) {
+    boost::json::array channels;
+    channels.reserve(s.channels.size());
+    for (const auto& c : s.channels)
+        channels.push_back(to_json(c));
+    boost::json::array listeners;
+    listeners.reserve(s.listeners.size());
+    for (const auto& l : s.listeners)
+        listeners.push_back(to_json(l));
+    return boost::json::object{
+        {"channels", std::move(channels)},
+        {"listeners", std::move(listeners)},
+        {"events", boost::json::object{{"total", s.events.total},
+                                       {"held", s.events.held},
+                                       {"overwritten", s.events.overwritten}}}};
+}
+
+/// The status as one line of JSON text.
+inline std::string status_json_text(const gateway_status& s) {
+    return boost::json::serialize(to_json(s));
+}
+
+}  // namespace gw::gateway

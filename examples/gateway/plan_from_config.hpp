@@ -56,7 +56,11 @@ inline gateway::gateway_plan plan_from_config(
             p.options.timing = rtu_timing_for_baud(s->baud);
             p.backoff = {s->reopen_backoff.initial, s->reopen_backoff.max};
         } else if (const auto* t = std::get_if<config::tcp_device_config>(&ch.link)) {
-            p.link = gateway::tcp_link_plan{t->host, t->port};
+            gateway::tcp_link_plan link;
+            link.host = t->host;
+            link.port = t->port;
+            link.connect_timeout = t->connect_timeout;
+            p.link = link;
             p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp
                                     ? router::channel_framing::rtu
                                     : router::channel_framing::mbap;

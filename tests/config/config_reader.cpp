@@ -302,6 +302,12 @@ TEST_CASE("tcp and simulator channels") {
          "\"plc_2\" is not an IP address or a host name", "\"plc_2\""},
         {tcp(R"("host": "10.0.0.1", "port": 0)"), "channels[0].port", "0 is out of range 1..65535",
          "0}"},
+        {tcp(R"("host": "10.0.0.1", "connect_timeout_ms": 0)"), "channels[0].connect_timeout_ms",
+         "0 is out of range 1..60000", "0}"},
+        {tcp(R"("host": "10.0.0.1", "connect_timeout_ms": 60001)"),
+         "channels[0].connect_timeout_ms", "60001 is out of range 1..60000", "60001}"},
+        {serial(R"("connect_timeout_ms": 100)"), "channels[0].connect_timeout_ms",
+         "key \"connect_timeout_ms\" does not apply to a serial channel", "\"connect_timeout_ms\""},
         {tcp(R"("host": "10.0.0.1", "protocol": "rtu")"), "channels[0].protocol",
          "\"rtu\" is not one of \"modbus_tcp\", \"rtu_over_tcp\" (did you mean \"rtu_over_tcp\"?)",
          "\"rtu\""},
@@ -323,7 +329,14 @@ TEST_CASE("tcp and simulator channels") {
     CHECK(t.port == 5020);
     CHECK(t.protocol == tcp_protocol::rtu_over_tcp);
     CHECK(t.reconnect_backoff.initial == std::chrono::milliseconds{10});
+    CHECK(t.connect_timeout == std::chrono::milliseconds{3000});  // the default
     CHECK(c.channels[0].type() == channel_type::tcp);
+    for (const std::int64_t ms : {1, 60000}) {
+        const gateway_config d =
+            config_of(tcp(R"("host": "10.0.0.1", "connect_timeout_ms": )" + std::to_string(ms)));
+        CHECK(std::get<tcp_device_config>(d.channels[0].link).connect_timeout ==
+              std::chrono::milliseconds{ms});
+    }
 }
 
 TEST_CASE("serial devices are used once") {

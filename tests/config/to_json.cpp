@@ -29,7 +29,8 @@ constexpr std::string_view every_key = R"({
     { "name": "line2", "type": "serial", "device": "/dev/ttyS\"2\\", "mode": "ascii",
       "data_bits": 7 },
     { "name": "plc2", "type": "tcp", "host": "plc2.example", "port": 5020,
-      "protocol": "rtu_over_tcp", "reopen_backoff_ms": [50, 60], "response_timeout_ms": 3000,
+      "protocol": "rtu_over_tcp", "reopen_backoff_ms": [50, 60], "connect_timeout_ms": 1500,
+      "response_timeout_ms": 3000,
       "retries": 1, "coalesce_reads": true, "queue_per_master": 8 },
     { "name": "sim", "type": "simulator", "units": "100-110", "inter_frame_delay_ms": 1 },
   ],
@@ -93,7 +94,8 @@ gateway_config every_key_expected() {
 
     channel_config plc2;
     plc2.name = "plc2";
-    plc2.link = tcp_device_config{"plc2.example", 5020, tcp_protocol::rtu_over_tcp, {50ms, 60ms}};
+    plc2.link =
+        tcp_device_config{"plc2.example", 5020, tcp_protocol::rtu_over_tcp, {50ms, 60ms}, 1500ms};
     plc2.response_timeout = 3000ms;
     plc2.retries = 1;
     plc2.coalesce_reads = true;
@@ -187,7 +189,8 @@ TEST_CASE("to_json writes every key and reads back to an equal configuration") {
           "\"response_timeout_ms\"", "\"retries\"", "\"inter_frame_delay_ms\"",
           "\"broadcast_turnaround_ms\"", "\"coalesce_reads\"", "\"queue_per_master\"",
           "\"max_connections_per_source\"", "\"idle_timeout_s\"", "\"allowlist\"",
-          "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"", "\"priority\""}) {
+          "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"", "\"priority\"",
+          "\"connect_timeout_ms\""}) {
         CHECK_MESSAGE(text.find(key) != std::string::npos, key);
     }
     // Networks are written in prefix form, and a single host without its /32.

@@ -135,6 +135,8 @@ struct tcp_device_config {
     std::uint16_t port = 502;
     tcp_protocol protocol = tcp_protocol::modbus_tcp;
     backoff_config reconnect_backoff;
+    /// One connection attempt fails after this long (then the backoff applies).
+    std::chrono::milliseconds connect_timeout{3000};
 
     friend bool operator==(const tcp_device_config&, const tcp_device_config&) = default;
 };

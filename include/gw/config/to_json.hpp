@@ -208,6 +208,8 @@ inline void write_channel(json_writer& w, const channel_config& c) {
         w.key("protocol");
         w.value(t->protocol);
         write_backoff(w, t->reconnect_backoff);
+        w.key("connect_timeout_ms");
+        w.value(std::int64_t{t->connect_timeout.count()});
     } else if (const auto* sim = std::get_if<simulator_config>(&c.link)) {
         write_units(w, sim->units);
     }

@@ -74,6 +74,7 @@ inline constexpr std::string_view tcp_channel[] = {"name",
                                                    "port",
                                                    "protocol",
                                                    "reopen_backoff_ms",
+                                                   "connect_timeout_ms",
                                                    "response_timeout_ms",
                                                    "retries",
                                                    "inter_frame_delay_ms",
@@ -700,10 +701,14 @@ private:
         if (!read_enum(v, path, "type", type, true)) {
             return false;
         }
-        static constexpr std::string_view all[] = {
-            "device", "baud",    "data_bits", "parity",      "stop_bits",
-            "mode",   "framing", "rs485",     "low_latency", "reopen_backoff_ms",
-            "host",   "port",    "protocol",  "units"};
+        static constexpr std::string_view all[] = {"device",      "baud",
+                                                   "data_bits",   "parity",
+                                                   "stop_bits",   "mode",
+                                                   "framing",     "rs485",
+                                                   "low_latency", "reopen_backoff_ms",
+                                                   "host",        "port",
+                                                   "protocol",    "connect_timeout_ms",
+                                                   "units"};
         switch (type) {
             case channel_type::serial: {
                 serial_line_config line;
@@ -729,7 +734,9 @@ private:
                 }
                 if (!read_integer(v, path, "port", 1, 65535, tcp.port) ||
                     !read_enum(v, path, "protocol", tcp.protocol) ||
-                    !read_backoff(v, path, tcp.reconnect_backoff)) {
+                    !read_backoff(v, path, tcp.reconnect_backoff) ||
+                    !read_integer(v, path, "connect_timeout_ms", 1, bounds::max_timeout_ms,
+                                  tcp.connect_timeout)) {
                     return false;
                 }
                 out.link = std::move(tcp);

@@ -19,13 +19,7 @@ inline transport::serial_settings to_serial_settings(const config::serial_line_c
                  : s.parity == config::serial_parity::even ? transport::parity::even
                                                            : transport::parity::odd;
     out.stop_bits = s.stop_bits;
-    out.rs485.enabled = s.rs485.enabled;
-    out.rs485.rts_on_send = s.rs485.rts_on_send;
-    out.rs485.rts_after_send = s.rs485.rts_after_send;
-    out.rs485.delay_rts_before_send_ms = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_before_send).count());
-    out.rs485.delay_rts_after_send_ms = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_after_send).count());
+    out.rs485 = s.rs485;  // one type from the file to TIOCSRS485: nothing to convert or round
     out.low_latency = s.low_latency;
     return out;
 }

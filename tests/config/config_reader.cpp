@@ -220,10 +220,23 @@ TEST_CASE("serial line values and ranges") {
          "unknown key \"enable\" (did you mean \"enabled\"?)", "\"enable\""},
         {serial(R"("rs485": {"enabled": 1})"), "channels[0].rs485.enabled",
          "expected true or false, got the number 1", "1}"},
-        {serial(R"("rs485": {"delay_before_send_us": 1000001})"),
-         "channels[0].rs485.delay_before_send_us", "1000001 is out of range 0..1000000", "1000001"},
-        {serial(R"("rs485": {"delay_after_send_us": -1})"), "channels[0].rs485.delay_after_send_us",
-         "-1 is out of range 0..1000000", "-1"},
+        {serial(R"("rs485": {"delay_before_send_ms": 101})"),
+         "channels[0].rs485.delay_before_send_ms", "101 is out of range 0..100", "101"},
+        {serial(R"("rs485": {"delay_after_send_ms": -1})"), "channels[0].rs485.delay_after_send_ms",
+         "-1 is out of range 0..100", "-1"},
+        {serial(R"("rs485": {"delay_after_send_ms": 1.5})"),
+         "channels[0].rs485.delay_after_send_ms", "expected a whole number in 0..100, got 1.5",
+         "1.5"},
+        // The old microsecond keys were truncated to milliseconds: refused, naming the new key.
+        {serial(R"("rs485": {"enabled": true, "delay_before_send_us": 500})"),
+         "channels[0].rs485.delay_before_send_us",
+         "RS-485 delays are whole milliseconds, the unit of the kernel's RS-485 driver: use "
+         "\"delay_before_send_ms\" (0..100)",
+         "\"delay_before_send_us\""},
+        {serial(R"("rs485": {"delay_after_send_us": 0})"), "channels[0].rs485.delay_after_send_us",
+         "RS-485 delays are whole milliseconds, the unit of the kernel's RS-485 driver: use "
+         "\"delay_after_send_ms\" (0..100)",
+         "\"delay_after_send_us\""},
         {serial(R"("reopen_backoff_ms": 100)"), "channels[0].reopen_backoff_ms",
          "expected [initial, max] in milliseconds such as [100, 5000], got the number 100", "100}"},
         {serial(R"("reopen_backoff_ms": [100])"), "channels[0].reopen_backoff_ms",
@@ -470,7 +483,7 @@ TEST_CASE("rtu_serial listeners: a master on a serial line") {
     const gateway_config c = config_of(
         serial_in(R"(, "baud": 9600, "parity": "none", "stop_bits": 2, "priority": "high", )"
                   R"("rs485": {"enabled": true, "rts_on_send": false, "rts_after_send": true, )"
-                  R"("delay_before_send_us": 500, "delay_after_send_us": 1000000}, )"
+                  R"("delay_before_send_ms": 0, "delay_after_send_ms": 100}, )"
                   R"("framing": "silence", "low_latency": false, "reopen_backoff_ms": [50, 60])"));
     const listener_config& l = c.listeners[0];
     CHECK(l.protocol == listener_protocol::rtu_serial);
@@ -486,8 +499,8 @@ TEST_CASE("rtu_serial listeners: a master on a serial line") {
     CHECK(s.rs485.enabled);
     CHECK_FALSE(s.rs485.rts_on_send);
     CHECK(s.rs485.rts_after_send);
-    CHECK(s.rs485.delay_before_send == std::chrono::microseconds{500});
-    CHECK(s.rs485.delay_after_send == std::chrono::microseconds{1000000});
+    CHECK(s.rs485.delay_before_send == std::chrono::milliseconds{0});  // the bounds: 0 and 100
+    CHECK(s.rs485.delay_after_send == std::chrono::milliseconds{100});
     CHECK(s.reopen_backoff.initial == std::chrono::milliseconds{50});
 }
 

@@ -182,9 +182,9 @@ inline void write_serial_line(json_writer& w, const serial_line_config& s, bool 
     w.value(s.rs485.rts_on_send);
     w.key("rts_after_send");
     w.value(s.rs485.rts_after_send);
-    w.key("delay_before_send_us");
+    w.key("delay_before_send_ms");
     w.value(std::int64_t{s.rs485.delay_before_send.count()});
-    w.key("delay_after_send_us");
+    w.key("delay_after_send_ms");
     w.value(std::int64_t{s.rs485.delay_after_send.count()});
     w.end_object();
     w.key("low_latency");

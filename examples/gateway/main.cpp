@@ -234,6 +234,13 @@ int main(int argc, char** argv) {
             return 1;
         }
         const auto& c = std::get<gw::config::gateway_config>(result);
+        // What start() would refuse, --check-config refuses too.
+        if (const auto error = gw::gateway::check_plan(gw::examples::plan_from_config(
+                c, [](const std::string&) { return std::string{"(simulated)"}; }));
+            !error.empty()) {
+            std::cerr << *opts.check_path << ": " << error << "\n";
+            return 1;
+        }
         std::cout << *opts.check_path << ": OK (" << c.channels.size() << " channels, "
                   << c.listeners.size() << " listeners, " << c.routes.size() << " routes)\n";
         return 0;
@@ -315,11 +322,14 @@ int main(int argc, char** argv) {
                 log(gw::policy::event_severity::error,
                     "reload refused, configuration unchanged: " + error->to_string());
             } else {
-                const auto notes = gateway.reload(gw::examples::plan_from_config(
+                const auto refused = gateway.reload(gw::examples::plan_from_config(
                     std::get<gw::config::gateway_config>(next), simulator_device));
-                log(gw::policy::event_severity::notice, "configuration reloaded");
-                for (const auto& note : notes)
-                    log(gw::policy::event_severity::warning, "reload: " + note);
+                if (refused.empty()) {
+                    log(gw::policy::event_severity::notice, "configuration reloaded");
+                } else {
+                    log(gw::policy::event_severity::error,
+                        "reload refused, configuration unchanged: " + refused);
+                }
             }
         } else if (signal == SIGUSR1) {
             write_status();

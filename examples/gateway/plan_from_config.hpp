@@ -30,6 +30,7 @@ inline gateway::gateway_plan plan_from_config(
     const std::function<std::string(const std::string&)>& simulator_device) {
     gateway::gateway_plan plan;
     plan.max_connections = c.limits.max_connections;
+    plan.event_log_capacity = c.log.event_log_capacity;
     for (const auto& ch : c.channels) {
         gateway::channel_plan p;
         p.name = ch.name;
@@ -84,6 +85,7 @@ inline gateway::gateway_plan plan_from_config(
             p.port = t->port;
             p.limits = {t->max_connections, t->max_connections_per_source};
             if (t->idle_timeout.count() > 0) p.idle_timeout = t->idle_timeout;
+            p.write_timeout = t->write_timeout;
             p.allowlist = t->allowlist;  // the config holds policy networks
         } else {
             p.serial = to_serial_settings(std::get<config::serial_line_config>(l.endpoint));

@@ -37,7 +37,7 @@ constexpr std::string_view every_key = R"({
   "listeners": [
     { "name": "modbus", "protocol": "modbus_tcp", "address": "0.0.0.0", "port": 502,
       "priority": "normal", "max_connections": 16, "max_connections_per_source": 4,
-      "idle_timeout_s": 60,
+      "idle_timeout_s": 60, "write_timeout_s": 20,
       "allowlist": [ "192.168.1.0/24", "2001:db8::/32", "10.0.0.5",
                      { "address": "192.168.2.0", "netmask": "255.255.255.128" } ] },
     { "name": "priority", "protocol": "rtu_over_tcp", "address": "::1", "port": 7502,
@@ -117,6 +117,7 @@ gateway_config every_key_expected() {
     t1.max_connections = 16;
     t1.max_connections_per_source = 4;
     t1.idle_timeout = 60s;
+    t1.write_timeout = 20s;
     t1.allowlist = {parse_ip_network("192.168.1.0/24").network,
                     parse_ip_network("2001:db8::/32").network, parse_ip_network("10.0.0.5").network,
                     parse_ip_network("192.168.2.0/25").network};
@@ -188,9 +189,9 @@ TEST_CASE("to_json writes every key and reads back to an equal configuration") {
          {"\"low_latency\"", "\"rs485\"", "\"delay_after_send_ms\"", "\"reopen_backoff_ms\"",
           "\"response_timeout_ms\"", "\"retries\"", "\"inter_frame_delay_ms\"",
           "\"broadcast_turnaround_ms\"", "\"coalesce_reads\"", "\"queue_per_master\"",
-          "\"max_connections_per_source\"", "\"idle_timeout_s\"", "\"allowlist\"",
-          "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"", "\"priority\"",
-          "\"connect_timeout_ms\""}) {
+          "\"max_connections_per_source\"", "\"idle_timeout_s\"", "\"write_timeout_s\"",
+          "\"allowlist\"", "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"",
+          "\"priority\"", "\"connect_timeout_ms\""}) {
         CHECK_MESSAGE(text.find(key) != std::string::npos, key);
     }
     // Networks are written in prefix form, and a single host without its /32.
@@ -228,8 +229,9 @@ TEST_CASE("to_json layout") {
       "address": "127.0.0.1",
       "port": 1502,
       "max_connections": 32,
-      "max_connections_per_source": 8,
+      "max_connections_per_source": 0,
       "idle_timeout_s": 300,
+      "write_timeout_s": 10,
       "allowlist": []
     }
   ],

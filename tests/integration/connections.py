@@ -3,8 +3,12 @@
 connecting, so that the gateway sees distinct source hosts.
 
   allowlist ["127.0.0.2"]: 127.0.0.2 is served; 127.0.0.3 and 127.0.0.1 are closed at once
-  max_connections_per_source 2, max_connections 3: the 3rd connection from one host and the
-      4th in all are closed at once; closing one frees its place
+  max_connections_per_source 2, max_connections 3: the 3rd connection from one host is closed
+      at once; on the full listener a newcomer takes the longest-idle connection of the host
+      holding the most (audited as an eviction); when every host holds one, a further host is
+      refused (nobody can lock another out)
+  max_connections 4 and no per-source cap (the default): one host may use every slot; a second
+      host still gets in, at the cost of the first host's longest-idle connection
   limits.max_connections 3 (gateway-wide, second gateway): the 4th connection across two
       listeners is closed at once
   idle_timeout_s 1: a silent connection, and one that went silent after a request, are closed
@@ -25,7 +29,8 @@ with gwtest.Env(__doc__) as env:
         "channels": [gwtest.serial_channel("sim", sim.link)],
         "listeners": [gwtest.tcp_listener("allow", allowlist=["127.0.0.2"]),
                       gwtest.tcp_listener("limited", max_connections=3, max_connections_per_source=2),
-                      gwtest.tcp_listener("idle", idle_timeout_s=1)],
+                      gwtest.tcp_listener("idle", idle_timeout_s=1),
+                      gwtest.tcp_listener("fair", max_connections=4)],
         "routes": [{"units": 1, "channel": "sim"}],
     })
 
@@ -43,7 +48,7 @@ with gwtest.Env(__doc__) as env:
                                source.replace(".", r"\.")) == 1,
                   "allowlist: the refusal of %s is logged with reason not_in_allowlist" % source)
 
-    # ---- per-source and per-listener limits
+    # ---- per-source and per-listener limits, fair eviction
     port = gw.port("limited")
     c1, c2 = Master(port), Master(port)
     served(env, c1, "limits: 1st connection from 127.0.0.1 served")
@@ -51,19 +56,38 @@ with gwtest.Env(__doc__) as env:
     with Master(port) as c3:
         env.check(c3.wait_closed(), "limits: 3rd connection from 127.0.0.1 closed at once (per source: 2)")
     c4 = Master(port, source="127.0.0.4")
-    served(env, c4, "limits: a connection from 127.0.0.4 served (3rd in all)")
-    with Master(port, source="127.0.0.5") as c5:
-        env.check(c5.wait_closed(), "limits: 4th connection in all (127.0.0.5) closed at once (listener: 3)")
+    served(env, c4, "limits: a connection from 127.0.0.4 served (3rd in all: the listener is full)")
+    c5 = Master(port, source="127.0.0.5")
+    served(env, c5, "limits: a newcomer (127.0.0.5) on the full listener is served")
+    env.check(c1.wait_closed(),
+              "limits: the longest-idle connection of the host holding the most (127.0.0.1) gave way")
+    served(env, c2, "limits: 127.0.0.1's other connection is unaffected")
+    with Master(port, source="127.0.0.6") as c6:
+        env.check(c6.wait_closed(), "limits: every host holds one: 127.0.0.6 is closed at once")
     env.check(gw.log.count(r"connection_refused source=1 .*reason=too_many_from_source") == 1,
               "limits: logged with reason too_many_from_source")
     env.check(gw.log.count(r"connection_refused source=1 .*reason=too_many_connections") == 1,
               "limits: logged with reason too_many_connections")
-    c1.close()
-    gw.wait_status(lambda s: gw.listener("limited", s)["connections_active"] == 2, "the closed connection gone")
-    c6 = Master(port)
-    served(env, c6, "limits: after one closed, 127.0.0.1 is served again")
-    served(env, c2, "limits: the earlier connections are unaffected")
+    env.check(gw.log.wait(r"connection_closed source=1 peer=127\.0\.0\.1:\d+ reason=evicted",
+                          what="the eviction logged") is not None,
+              "limits: the eviction is logged with the evicted peer")
     env.check(gw.listener("limited")["connections_refused"] == 2, "limits: 2 refusals counted")
+    c1.close()
+
+    # ---- the default: no per-source cap, one host may use every slot
+    port = gw.port("fair")
+    mine = [Master(port) for _ in range(4)]
+    for i, c in enumerate(mine):
+        served(env, c, "fair: connection %d of 4 from one host served" % (i + 1))
+    with Master(port) as extra:
+        env.check(extra.wait_closed(), "fair: a 5th from the same host is closed (the listener is full)")
+    other = Master(port, source="127.0.0.7")
+    served(env, other, "fair: another host still gets in")
+    env.check(mine[0].wait_closed(), "fair: the first host's longest-idle connection gave way")
+    for i, c in enumerate(mine[1:]):
+        served(env, c, "fair: the first host's connection %d stays" % (i + 2))
+    for c in mine + [other]:
+        c.close()
 
     # ---- idle timeout
     port = gw.port("idle")
@@ -76,7 +100,7 @@ with gwtest.Env(__doc__) as env:
     env.check(gw.listener("idle", st)["connections_active"] == 0, "idle: no connection left on that listener")
     env.check(gw.log.count(r"idle_timeout") >= 2, "idle: the closes are logged")
     served(env, c2, "idle: connections on listeners without an idle timeout stay open")
-    for c in (c2, c4, c6, silent, talker):
+    for c in (c2, c4, c5, silent, talker):
         c.close()
 
     # ---- gateway-wide limit

@@ -2,13 +2,16 @@
 """Configuration reload on SIGHUP, with a master connected throughout.
 
   v1 -> v2: a new route (unit 7 -> simulator B unit 5), an allowlist (127.0.0.2 only), more
-            retries and a shorter timeout on channel B. The established connection (from
-            127.0.0.1) keeps working and sees the new route and retries at once; new
+            retries and a shorter timeout on channel B. The established connection from
+            127.0.0.2 keeps working and sees the new route and retries at once; the one from
+            127.0.0.1, which the new allowlist excludes, is closed (and audited); new
             connections obey the allowlist.
-  broken:   a syntax error, then a route to a channel that does not exist: both refused with
-            file:line:column, the old configuration keeps running (route, allowlist).
-  v3:       a changed device path is reported as needing a restart; the channel keeps its
-            old line. The route and the allowlist are removed again.
+  broken:   a syntax error, a route to a channel that does not exist, and an allowlist longer
+            than the runtime holds: all refused with file:line:column, the old configuration
+            keeps running (route, allowlist).
+  restart:  a changed device path together with a route change: the whole reload is refused
+            (it needs a restart), so not even the route changes: all or nothing.
+  v3:       the route and the allowlist are removed again.
 """
 import copy
 import json
@@ -32,13 +35,15 @@ with gwtest.Env(__doc__) as env:
     def unit6_attempts():
         return len([r for r in sim_b.requests() if r[0] == 6])
 
-    c1 = Master(port)  # from 127.0.0.1, established before every reload
+    c1 = Master(port, source="127.0.0.2")  # established before every reload, always allowed
+    excluded = Master(port)  # from 127.0.0.1: v2's allowlist excludes it
     env.check(registers(c1.request(1, read_holding(3, 1))) == [3], "v1: unit 1 works")
     env.check(is_exception(c1.request(7, read_input(0, 1)), 4, 0x0A), "v1: unit 7 has no route (0x0A)")
     env.check(is_exception(c1.request(6, read_input(0, 1)), 4, 0x0B) and unit6_attempts() == 1,
               "v1: silent unit 6: 0x0B after 1 attempt (retries 0)")
     with Master(port, source="127.0.0.3") as c3:
         env.check(registers(c3.request(2, read_holding(0, 1))) == [0], "v1: 127.0.0.3 may connect (no allowlist)")
+    env.check(registers(excluded.request(1, read_holding(3, 1))) == [3], "v1: 127.0.0.1 is served")
 
     # ---- v2
     v2 = copy.deepcopy(v1)
@@ -48,7 +53,10 @@ with gwtest.Env(__doc__) as env:
     verdict = gw.reload(v2)
     env.check(verdict == "notice: configuration reloaded", "v2 accepted (%s)" % verdict)
     env.check(registers(c1.request(1, read_holding(3, 1))) == [3],
-              "v2: the established connection keeps working (127.0.0.1, not in the new allowlist)")
+              "v2: the established connection from 127.0.0.2 (allowed) keeps working")
+    env.check(excluded.wait_closed(), "v2: the established connection from 127.0.0.1 is closed")
+    env.check(gw.log.count(r"connection_closed source=0 peer=127\.0\.0\.1:\d+ reason=not_in_allowlist") == 1,
+              "v2: its closing is audited with reason not_in_allowlist")
     got = c1.request(7, read_input(0, 1))
     env.check(registers(got) == [5000], "v2: the new route applies at once: unit 7 -> B unit 5 (%s)" % got.hex())
     before = gw.channel("b")["retries"]
@@ -76,20 +84,30 @@ with gwtest.Env(__doc__) as env:
     verdict = gw.reload(broken_route)
     env.check(verdict.startswith("error: reload refused") and "routes[3].channel" in verdict,
               "a route to a missing channel is refused, naming the key (%s)" % verdict)
+    too_long = copy.deepcopy(v2)
+    too_long["listeners"][0]["allowlist"] = ["10.0.%d.%d" % (i // 256, i % 256) for i in range(65)]
+    verdict = gw.reload(too_long)
+    env.check(verdict.startswith("error: reload refused") and "listeners[0].allowlist[64]" in verdict,
+              "an allowlist longer than the runtime holds is refused, naming the entry (%s)" % verdict)
     env.check(gw.poll() is None, "the gateway is still running")
     env.check(registers(c1.request(7, read_input(0, 1))) == [5000], "after the refusals: v2's route still applies")
     with Master(port, source="127.0.0.3") as c:
         env.check(c.wait_closed(), "after the refusals: v2's allowlist still applies")
 
-    # ---- v3: back to v1's routes and allowlist, plus a device path change (needs a restart)
-    v3 = copy.deepcopy(v1)
-    v3["channels"][1]["device"] = env.path("elsewhere.tty")
-    notes = gw.log.count(r"warning: reload: ")
-    verdict = gw.reload(v3)
+    # ---- a reload that needs a restart is refused whole
+    restart = copy.deepcopy(v1)
+    restart["channels"][1]["device"] = env.path("elsewhere.tty")
+    verdict = gw.reload(restart)
+    env.check(verdict.startswith("error: reload refused, configuration unchanged: ") and
+              "channel 'b'" in verdict and "restart" in verdict,
+              "a changed device path is refused: it needs a restart (%s)" % verdict)
+    env.check(registers(c1.request(7, read_input(0, 1))) == [5000],
+              "after the refused restart-only change: v2's route still applies (all or nothing)")
+    env.check(registers(c1.request(4, read_input(0, 1))) == [4000], "channel b keeps its line")
+
+    # ---- v3: back to v1's routes and allowlist
+    verdict = gw.reload(v1)
     env.check(verdict == "notice: configuration reloaded", "v3 accepted")
-    note = gw.log.wait(r"warning: reload: (.*)$", after=notes, what="a reload note").group(1)
-    env.check("channel 'b'" in note and "restart" in note, "v3: the changed device path needs a restart: %s" % note)
-    env.check(registers(c1.request(4, read_input(0, 1))) == [4000], "v3: channel b keeps its old line")
     env.check(is_exception(c1.request(7, read_input(0, 1)), 4, 0x0A), "v3: unit 7 has no route again")
     with Master(port, source="127.0.0.3") as c3:
         env.check(registers(c3.request(2, read_holding(0, 1))) == [0], "v3: 127.0.0.3 may connect again")

@@ -66,3 +66,41 @@ TEST_CASE("a request passes the policies, then the router; refusals are audited"
     CHECK(l.queue_depth() == 0);  // its queued request went with it
     CHECK(log.count(policy::event_kind::connection_closed) == 1);
 }
+
+namespace {
+/// Records whether any request it saw broke the v1.1b3 limits: a policy must only ever see
+/// validated requests (the authorization policy reads address ranges from them).
+struct inspecting_policy {
+    int seen = 0;
+    int invalid = 0;
+    policy::decision on_request(const policy::request_info& r) {
+        ++seen;
+        if (validate_request(r.pdu)) ++invalid;
+        return policy::decision::allow();
+    }
+};
+}  // namespace
+
+TEST_CASE("policies only see requests that passed validation") {
+    line l{router::channel_options{}};
+    gateway_router r;
+    r.add_channel(l);
+    REQUIRE(r.routes().add(router::route{1, 1, 0, 0}));
+    policy::policy_chain<inspecting_policy, policy::event_log<16>> p;
+    pipeline::pipeline<gateway_router, decltype(p)> pipe{r, p};
+    policy::connection_info c;
+
+    const std::array<std::uint8_t, 1> fc3_alone{0x03};  // no address, no count
+    const std::array<std::uint8_t, 5> too_many{0x03, 0x00, 0x00, 0x00, 0x7E};  // 126 registers
+    CHECK(pipe.on_request(c, {0, router::priority_class::normal, 1, 1, fc3_alone, 0us}) ==
+          exception_code::illegal_data_value);
+    CHECK(pipe.on_request(c, {0, router::priority_class::normal, 2, 1, too_many, 0us}) ==
+          exception_code::illegal_data_value);
+    CHECK(p.get<inspecting_policy>().seen == 0);
+    CHECK(p.get<policy::event_log<16>>().count(policy::event_kind::exception_answered) == 2);
+
+    const std::array<std::uint8_t, 5> good{0x03, 0x00, 0x00, 0x00, 0x7D};
+    CHECK_FALSE(pipe.on_request(c, {0, router::priority_class::normal, 3, 1, good, 0us}));
+    CHECK(p.get<inspecting_policy>().seen == 1);
+    CHECK(p.get<inspecting_policy>().invalid == 0);
+}

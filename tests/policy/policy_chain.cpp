@@ -64,7 +64,7 @@ TEST_CASE("the first refusal wins, later policies are not asked, and it is audit
 TEST_CASE("every connection decision reaches the audit hooks, allowed or refused") {
     policy_chain<allowlist_policy<1, 2>, event_log<8>> chain;
     const std::array<ip_network, 1> list{parse_ip_network("127.0.0.2").network};
-    chain.get<allowlist_policy<1, 2>>().set(0, list);
+    REQUIRE(chain.get<allowlist_policy<1, 2>>().set(0, list));
     CHECK(chain.on_connect(from("127.0.0.2")).allowed);
     CHECK_FALSE(chain.on_connect(from("127.0.0.3")).allowed);
     chain.on_disconnect(from("127.0.0.2"), reason::idle_timeout);
@@ -75,4 +75,55 @@ TEST_CASE("every connection decision reaches the audit hooks, allowed or refused
     CHECK(log[1].reason == static_cast<std::uint8_t>(reason::not_in_allowlist));
     CHECK(log[1].severity == event_severity::warning);
     CHECK(log[2].kind == event_kind::idle_timeout);
+}
+
+namespace {
+/// Counts connections like connection_limit_policy does.
+struct counting_policy {
+    int open = 0;
+    decision on_connect(const connection_info&) {
+        ++open;
+        return decision::allow();
+    }
+    void on_disconnect(const connection_info&) { --open; }
+};
+struct refuse_connections {
+    decision on_connect(const connection_info&) { return decision::deny(reason::not_in_allowlist); }
+};
+}  // namespace
+
+TEST_CASE("a refusal rolls back the counts of the policies that admitted the connection") {
+    struct counting_after : counting_policy {};
+    policy_chain<counting_policy, refuse_connections, counting_after> chain;
+    CHECK_FALSE(chain.on_connect(from("10.0.0.1")).allowed);
+    CHECK(chain.get<counting_policy>().open == 0);  // counted, then rolled back
+    CHECK(chain.get<counting_after>().open == 0);   // never asked
+}
+
+TEST_CASE("a policy's request to make room survives the rest of the chain") {
+    struct make_room {
+        decision on_connect(const connection_info&) {
+            return decision::allow_evicting(ip_address{{}, false});
+        }
+    };
+    policy_chain<make_room, counting_policy> chain;
+    const auto d = chain.on_connect(from("10.0.0.1"));
+    CHECK(d.allowed);
+    CHECK(d.make_room);
+    CHECK(chain.get<counting_policy>().open == 1);
+}
+
+TEST_CASE("closing reasons are audited with their category and severity") {
+    policy_chain<event_log<8>> chain;
+    chain.on_disconnect(from("127.0.0.2"), reason::write_timeout);
+    chain.on_disconnect(from("127.0.0.2"), reason::evicted);
+    chain.on_disconnect(from("127.0.0.2"), reason::not_in_allowlist);
+    const auto& log = chain.get<event_log<8>>();
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].kind == event_kind::connection_closed);
+    CHECK(log[0].reason == static_cast<std::uint8_t>(reason::write_timeout));
+    CHECK(log[0].severity == event_severity::notice);
+    CHECK(log[1].category == event_category::security);
+    CHECK(log[1].reason == static_cast<std::uint8_t>(reason::evicted));
+    CHECK(log[2].outcome == event_outcome::denied);
 }

@@ -34,3 +34,30 @@ TEST_CASE("overlapping, empty, out-of-range and excess routes are refused") {
     CHECK_FALSE(t.add(route{13, 13, 1, 0}));  // table full
     CHECK(t.size() == 2);
 }
+
+TEST_CASE("one route per unit id fits, and every unit finds its own") {
+    route_table<248> t;
+    for (unsigned u = 0; u <= 247; ++u) {
+        REQUIRE(t.add(route{static_cast<std::uint8_t>(u), static_cast<std::uint8_t>(u),
+                            static_cast<std::uint16_t>(u % 7), 0}));
+    }
+    CHECK(t.size() == 248);
+    for (unsigned u = 0; u <= 247; ++u) {
+        const auto target = t.lookup(static_cast<std::uint8_t>(u));
+        REQUIRE(target);
+        CHECK(target->channel == u % 7);
+        CHECK(target->unit == u);
+    }
+    CHECK_FALSE(t.lookup(248));
+    CHECK_FALSE(t.lookup(255));
+    t.clear();
+    CHECK_FALSE(t.lookup(5));  // the index is cleared with the table
+}
+
+TEST_CASE("a refused route leaves the index untouched") {
+    route_table<4> t;
+    REQUIRE(t.add(route{1, 10, 0, 0}));
+    CHECK_FALSE(t.add(route{5, 20, 1, 0}));  // overlaps
+    CHECK(t.lookup(15) == std::nullopt);
+    CHECK(t.lookup(5)->channel == 0);
+}

@@ -161,12 +161,16 @@ struct channel_config {
 
 /// A Modbus TCP or RTU-over-TCP listening socket.
 struct tcp_listener_config {
-    std::string address = "127.0.0.1";  ///< an IP literal; 0.0.0.0 or :: for every interface
-    std::uint16_t port = 502;           ///< required in the file
-    std::uint16_t max_connections = 32;
-    std::uint16_t max_connections_per_source = 8;
+    std::string address = "127.0.0.1";   ///< an IP literal; 0.0.0.0 or :: for every interface
+    std::uint16_t port = 502;            ///< required in the file
+    std::uint16_t max_connections = 32;  ///< the MGate's figure
+    /// Zero: no cap of its own. One host may then use every free slot, and when the listener is
+    /// full a newcomer takes the longest-idle connection of the host holding the most.
+    std::uint16_t max_connections_per_source = 0;
     std::chrono::seconds idle_timeout{300};  ///< zero: never close an idle connection
-    std::vector<ip_network> allowlist;       ///< empty: every source may connect
+    /// A master that has not taken an answer for this long (it stopped reading) is closed.
+    std::chrono::seconds write_timeout{10};
+    std::vector<ip_network> allowlist;  ///< empty: every source may connect
 
     friend bool operator==(const tcp_listener_config&, const tcp_listener_config&) = default;
 };

@@ -247,6 +247,8 @@ inline void write_listener(json_writer& w, const listener_config& l) {
         w.value(std::int64_t{t->max_connections_per_source});
         w.key("idle_timeout_s");
         w.value(std::int64_t{t->idle_timeout.count()});
+        w.key("write_timeout_s");
+        w.value(std::int64_t{t->write_timeout.count()});
         std::vector<std::string> entries;
         for (const ip_network& n : t->allowlist) {
             entries.emplace_back(format_ip_network(n).view());

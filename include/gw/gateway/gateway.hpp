@@ -7,10 +7,12 @@
 //        ^                                                                   |
 //        '------------------- session_table (answer by master id) <----------'
 
+#include <gw/gateway/capacity.hpp>
 #include <gw/gateway/channel_driver.hpp>
 #include <gw/gateway/gateway_plan.hpp>
 #include <gw/gateway/links.hpp>
 #include <gw/gateway/listener_counters.hpp>
+#include <gw/gateway/plan_check.hpp>
 #include <gw/gateway/session_table.hpp>
 #include <gw/gateway/steady_clock.hpp>
 #include <gw/gateway/upstream_session.hpp>
@@ -26,6 +28,7 @@
 #include <gw/transport/tcp_options.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -36,12 +39,6 @@
 #include <vector>
 
 namespace gw::gateway {
-
-inline constexpr std::size_t max_channels = 32;
-inline constexpr std::size_t max_routes = 64;
-inline constexpr std::size_t max_listeners = 16;
-inline constexpr std::size_t max_masters = 256;
-inline constexpr std::size_t event_log_capacity = 10'000;  ///< as the MGate MB3000-G2 (3.6)
 
 using log_function = std::function<void(policy::event_severity, std::string_view)>;
 
@@ -66,11 +63,15 @@ struct audit_log_policy {
     static std::string format(const policy::audit_event& e);
 };
 
-using gateway_router = router::router<channel_port, max_channels, max_routes>;
+using gateway_router = router::router<channel_port, capacity::channels, capacity::routes>;
+using gateway_allowlist =
+    policy::allowlist_policy<capacity::listeners, capacity::allowlist_entries>;
+using gateway_connection_limits =
+    policy::connection_limit_policy<capacity::listeners, capacity::masters>;
+using gateway_event_log = policy::event_log<capacity::event_log>;
 using gateway_policies =
-    policy::policy_chain<shutdown_policy, policy::allowlist_policy<max_listeners, 64>,
-                         policy::connection_limit_policy<max_listeners, max_masters>,
-                         policy::event_log<event_log_capacity>, audit_log_policy>;
+    policy::policy_chain<shutdown_policy, gateway_allowlist, gateway_connection_limits,
+                         gateway_event_log, audit_log_policy>;
 using gateway_pipeline = pipeline::pipeline<gateway_router, gateway_policies>;
 
 inline policy::ip_address to_policy_address(const net::ip::address& a) {
@@ -128,25 +129,28 @@ inline std::string audit_log_policy::format(const policy::audit_event& e) {
 class gateway {
 public:
     gateway(net::io_context& io, log_function log)
-        : io_{io}, log_{std::move(log)}, sessions_{max_masters}, pipeline_{router_, policies_} {
+        : io_{io}
+        , log_{std::move(log)}
+        , sessions_{capacity::masters}
+        , pipeline_{router_, policies_} {
         policies_.get<audit_log_policy>().log = &log_;
     }
     gateway(const gateway&) = delete;
     gateway& operator=(const gateway&) = delete;
     ~gateway() = default;
 
-    /// Opens every listener and starts every channel. Returns an error message (naming the
-    /// listener) if a listener cannot open; a channel that cannot open yet is retried with
-    /// backoff (requests meanwhile get 0x0B), not an error.
+    /// Opens every listener and starts every channel. Returns an error message (naming the item)
+    /// if the plan does not fit the runtime (check_plan) or a listener cannot open; a channel
+    /// that cannot open yet is retried with backoff (requests meanwhile get 0x0B), not an error.
     std::string start(const gateway_plan& plan) {
-        if (plan.channels.size() > max_channels) return "too many channels (at most 32)";
-        if (plan.listeners.size() > max_listeners) return "too many listeners (at most 16)";
+        if (auto error = check_plan(plan); !error.empty()) return error;
+        plan_route_table routes;
+        if (auto error = build_routes(plan, routes); !error.empty()) return error;
         plan_ = plan;
-        policies_.get<policy::connection_limit_policy<max_listeners, max_masters>>()
-            .set_global_limit(plan.max_connections);
+        if (auto error = apply_policies(plan); !error.empty()) return error;
         for (std::size_t i = 0; i < plan.channels.size(); ++i)
             add_channel(i, plan.channels[i]);
-        if (auto error = apply_routes(plan); !error.empty()) return error;
+        router_.routes() = routes;
         for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
             if (auto error = add_listener(i, plan.listeners[i]); !error.empty()) return error;
         }
@@ -157,7 +161,9 @@ public:
     }
 
     /// Graceful stop: no new connections, new requests answered 0x06, requests in flight
-    /// finished (or timed out and answered) before connections close. `done` runs after.
+    /// finished (or timed out and answered) before connections close. Sessions then get
+    /// plan.stop_flush_timeout to send what they owe; one that cannot (its master stopped
+    /// reading) is closed. `done` runs when every session is closed.
     void stop(std::function<void()> done) {
         if (stopping_) return;
         stopping_ = true;
@@ -178,75 +184,76 @@ public:
         drain();
     }
 
-    /// Applies a new plan to the running gateway without dropping connections. Routes,
-    /// channel timing/queue options, allowlists, limits, idle timeouts and listener priorities
-    /// change live; a changed channel link (device, baud, host...) or added/removed channels and
-    /// listeners need a restart and are reported as such. Returns what was (not) applied.
-    std::vector<std::string> reload(const gateway_plan& plan) {
-        std::vector<std::string> notes;
-        std::vector<std::size_t> channel_of(plan.channels.size(), max_channels);
-        for (std::size_t i = 0; i < plan.channels.size(); ++i) {
-            const auto& next = plan.channels[i];
-            const auto it =
-                std::find_if(plan_.channels.begin(), plan_.channels.end(),
-                             [&](const channel_plan& c) { return c.name == next.name; });
-            if (it == plan_.channels.end()) {
-                notes.push_back("channel '" + next.name + "' is new: restart to add it");
-                continue;
-            }
-            const auto index = static_cast<std::size_t>(it - plan_.channels.begin());
-            if (!same_link(it->link, next.link)) {
-                notes.push_back("channel '" + next.name +
-                                "': link settings changed: restart to apply");
-            }
-            channels_[index]->set_options(next.options);
-            it->options = next.options;
-            channel_of[i] = index;
+    /// Applies a new plan to the running gateway without dropping connections, all or nothing:
+    /// the plan is checked and its route table built beside the running one, and only if every
+    /// part can be applied live is anything changed. Live: routes, channel timing/queue options,
+    /// allowlists (connections the new list excludes are closed and audited), limits, idle and
+    /// write timeouts, priorities, the event log size. Anything else (channels or listeners
+    /// added or removed, a changed link or listener address) needs a restart: the reload is
+    /// refused and says so. Returns the error (empty: applied).
+    std::string reload(const gateway_plan& next) {
+        const auto refuse = [&](std::string why) {
+            emit_system(policy::event_kind::config_rejected, policy::event_severity::warning);
+            return why;
+        };
+        if (stopping_) return refuse("the gateway is stopping");
+        if (auto error = check_plan(next); !error.empty()) return refuse(error);
+        if (const auto restart = changes_needing_restart(plan_, next); !restart.empty()) {
+            std::string why;
+            for (const auto& r : restart)
+                why += (why.empty() ? "" : "; ") + r;
+            return refuse(why + ": restart to apply");
         }
-        for (const auto& old : plan_.channels) {
-            if (std::none_of(plan.channels.begin(), plan.channels.end(),
-                             [&](const channel_plan& c) { return c.name == old.name; })) {
-                notes.push_back("channel '" + old.name + "' was removed: restart to remove it");
-            }
+        // Same channels and listeners by name: index the next plan by the running positions.
+        gateway_plan applied = plan_;
+        std::vector<std::uint16_t> running_index(next.channels.size());
+        for (std::size_t i = 0; i < next.channels.size(); ++i) {
+            const auto at = index_of(plan_.channels, next.channels[i].name);
+            running_index[i] = static_cast<std::uint16_t>(at);
+            applied.channels[at].options = next.channels[i].options;
         }
-        // Routes are remapped onto the running channels' indices.
-        gateway_plan remapped = plan;
-        remapped.routes.clear();
-        for (auto r : plan.routes) {
-            if (r.channel < channel_of.size() && channel_of[r.channel] != max_channels) {
-                r.channel = static_cast<std::uint16_t>(channel_of[r.channel]);
-                remapped.routes.push_back(r);
-            } else {
-                notes.push_back("route to unit " + std::to_string(r.first_unit) +
-                                " skipped: its channel is not running");
-            }
+        applied.routes.clear();
+        for (auto r : next.routes) {
+            r.channel = running_index[r.channel];
+            applied.routes.push_back(r);
         }
-        if (auto error = apply_routes(remapped); !error.empty()) {
-            notes.push_back(error);
+        for (const auto& l : next.listeners) {
+            auto& target = applied.listeners[index_of(plan_.listeners, l.name)];
+            target.priority = l.priority;
+            target.limits = l.limits;
+            target.idle_timeout = l.idle_timeout;
+            target.write_timeout = l.write_timeout;
+            target.allowlist = l.allowlist;
         }
-        for (const auto& next : plan.listeners) {
-            const auto it = std::find_if(listeners_.begin(), listeners_.end(),
-                                         [&](const auto& l) { return l->plan.name == next.name; });
-            if (it == listeners_.end()) {
-                notes.push_back("listener '" + next.name + "' is new: restart to open it");
-                continue;
-            }
-            auto& l = **it;
-            if (l.plan.address != next.address || l.plan.port != next.port ||
-                l.plan.protocol != next.protocol) {
-                notes.push_back("listener '" + next.name +
-                                "': address or protocol changed: restart to apply");
-            }
-            l.plan.priority = next.priority;
-            l.plan.limits = next.limits;
-            l.plan.idle_timeout = next.idle_timeout;
-            l.plan.allowlist = next.allowlist;
-            apply_listener_policies(l.index, l.plan);
+        applied.max_connections = next.max_connections;
+        applied.event_log_capacity = next.event_log_capacity;
+        applied.stop_flush_timeout = next.stop_flush_timeout;
+        plan_route_table routes;
+        if (auto error = build_routes(applied, routes); !error.empty()) return refuse(error);
+
+        // Everything is known to fit: from here on nothing can fail half way.
+        const std::string summary = describe_changes(plan_, applied);
+        if (auto error = apply_policies(applied); !error.empty()) {
+            // check_plan bounds every table apply_policies fills: reaching this is a bug, and
+            // the gateway must not run on with half a policy.
+            log_line(policy::event_severity::error, "reload: " + error + ": stopping");
+            stop({});
+            return refuse(error);
         }
-        policies_.get<policy::connection_limit_policy<max_listeners, max_masters>>()
-            .set_global_limit(plan.max_connections);
+        router_.routes() = routes;
+        for (std::size_t i = 0; i < channels_.size(); ++i)
+            channels_[i]->set_options(applied.channels[i].options);
+        for (std::size_t i = 0; i < listeners_.size(); ++i)
+            listeners_[i]->plan = applied.listeners[i];
+        plan_ = std::move(applied);
+        const auto closed = close_excluded_sessions();
         emit_system(policy::event_kind::config_loaded, policy::event_severity::notice);
-        return notes;
+        log_line(policy::event_severity::notice,
+                 "configuration applied: " + summary +
+                     (closed > 0 ? "; " + std::to_string(closed) +
+                                       " connection(s) the new allowlists exclude closed"
+                                 : std::string{}));
+        return {};
     }
 
     /// Counters of every channel and listener as JSON (for the status file and logs).
@@ -296,9 +303,8 @@ public:
         return out.str();
     }
 
-    const policy::event_log<event_log_capacity>& events() const {
-        return const_cast<gateway_policies&>(policies_)
-            .get<policy::event_log<event_log_capacity>>();
+    const gateway_event_log& events() const {
+        return const_cast<gateway_policies&>(policies_).get<gateway_event_log>();
     }
     void set_log_level(policy::event_severity level) {
         policies_.get<audit_log_policy>().level = level;
@@ -311,6 +317,14 @@ public:
             ports.push_back(l->bound_port);
         return ports;
     }
+    /// Counters of listener `i` (plan order).
+    const listener_counters& counters_of_listener(std::size_t i) const {
+        return listeners_.at(i)->counters;
+    }
+    /// Connected masters on every listener.
+    std::size_t sessions_active() const noexcept { return sessions_.active(); }
+    /// The plan running now (after the last successful reload).
+    const gateway_plan& plan() const noexcept { return plan_; }
 
     // -- the channels' sink ---------------------------------------------------------------------
     void deliver(const router::request_origin& origin, std::span<const std::uint8_t> pdu) {
@@ -385,6 +399,14 @@ public:
     }
 
 private:
+    /// Accept backoff when the process or the system is out of descriptors or memory: accepting
+    /// again at once would fail again at once (the listening socket stays readable), so the loop
+    /// would spin. 10 ms doubling to 1 s; existing sessions are served meanwhile.
+    static constexpr std::chrono::milliseconds accept_backoff_first{10};
+    static constexpr std::chrono::milliseconds accept_backoff_max{1000};
+    /// Repeated accept failures are logged once per this window, with a count.
+    static constexpr std::chrono::seconds accept_log_window{10};
+
     struct listener_state {
         std::size_t index = 0;
         listener_plan plan;
@@ -392,23 +414,16 @@ private:
         net::steady_timer retry;
         listener_counters counters;
         std::uint16_t bound_port = 0;
+        std::chrono::milliseconds accept_backoff{0};  ///< zero: not backing off
+        std::uint64_t failures_unlogged = 0;
+        transport::time_point last_failure_log{};
         std::shared_ptr<upstream_session<transport::serial_port, gateway_pipeline>> serial_session;
         listener_state(net::io_context& io, std::size_t i, listener_plan p)
             : index{i}, plan{std::move(p)}, acceptor{io}, retry{io} {}
     };
 
     template <class Link>
-    using driver = channel_driver<Link, gateway, 1024, max_masters>;
-
-    static bool same_link(const std::variant<serial_link_plan, tcp_link_plan>& a,
-                          const std::variant<serial_link_plan, tcp_link_plan>& b) {
-        if (a.index() != b.index()) return false;
-        if (const auto* s = std::get_if<serial_link_plan>(&a))
-            return s->settings == std::get<serial_link_plan>(b).settings;
-        const auto& x = std::get<tcp_link_plan>(a);
-        const auto& y = std::get<tcp_link_plan>(b);
-        return x.host == y.host && x.port == y.port;
-    }
+    using driver = channel_driver<Link, gateway, capacity::channel_slots, capacity::masters>;
 
     static void write_exceptions(std::ostringstream& out,
                                  const std::array<std::uint64_t, 12>& codes) {
@@ -422,6 +437,54 @@ private:
         out << "}";
     }
 
+    template <class Named>
+    static std::size_t index_of(const std::vector<Named>& items, const std::string& name) {
+        return static_cast<std::size_t>(
+            std::find_if(items.begin(), items.end(),
+                         [&](const Named& n) { return n.name == name; }) -
+            items.begin());
+    }
+
+    /// One line for the log: what a reload changed.
+    static std::string describe_changes(const gateway_plan& before, const gateway_plan& after) {
+        std::vector<std::string> parts;
+        if (before.routes.size() != after.routes.size() ||
+            !std::equal(before.routes.begin(), before.routes.end(), after.routes.begin(),
+                        [](const router::route& a, const router::route& b) {
+                            return a.first_unit == b.first_unit && a.last_unit == b.last_unit &&
+                                   a.channel == b.channel && a.map_to == b.map_to;
+                        }))
+            parts.push_back("routes (" + std::to_string(after.routes.size()) + ")");
+        for (std::size_t i = 0; i < after.channels.size(); ++i) {
+            const auto& a = before.channels[i].options;
+            const auto& b = after.channels[i].options;
+            if (a.response_timeout != b.response_timeout || a.retries != b.retries ||
+                a.inter_frame_delay != b.inter_frame_delay ||
+                a.broadcast_turnaround != b.broadcast_turnaround ||
+                a.coalesce_reads != b.coalesce_reads || a.queue_per_master != b.queue_per_master ||
+                a.framing != b.framing || a.rtu_mode != b.rtu_mode)
+                parts.push_back("channel '" + after.channels[i].name + "' options");
+        }
+        for (std::size_t i = 0; i < after.listeners.size(); ++i) {
+            const auto& a = before.listeners[i];
+            const auto& b = after.listeners[i];
+            if (a.allowlist != b.allowlist)
+                parts.push_back("listener '" + b.name + "' allowlist (" +
+                                std::to_string(b.allowlist.size()) + " entries)");
+            if (a.limits != b.limits || a.idle_timeout != b.idle_timeout ||
+                a.write_timeout != b.write_timeout || a.priority != b.priority)
+                parts.push_back("listener '" + b.name + "' limits, timeouts or priority");
+        }
+        if (before.max_connections != after.max_connections) parts.push_back("limits");
+        if (before.event_log_capacity != after.event_log_capacity)
+            parts.push_back("event log capacity");
+        if (parts.empty()) return "nothing changed";
+        std::string out;
+        for (const auto& p : parts)
+            out += (out.empty() ? "" : ", ") + p;
+        return out;
+    }
+
     void log_line(policy::event_severity severity, const std::string& text) {
         if (log_) log_(severity, text);
     }
@@ -433,6 +496,40 @@ private:
         e.category = policy::event_category::system;
         e.severity = severity;
         policies_.emit(e);
+    }
+
+    /// Fills every policy table from `plan`. Each setter that can refuse is checked: a refusal
+    /// is an error naming the listener, never a policy left weaker than the plan says.
+    std::string apply_policies(const gateway_plan& plan) {
+        auto& allow = policies_.get<gateway_allowlist>();
+        auto& limits = policies_.get<gateway_connection_limits>();
+        for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
+            const auto& l = plan.listeners[i];
+            if (!allow.set(i, l.allowlist))
+                return "listener '" + l.name + "': the allowlist does not fit (" +
+                       std::to_string(l.allowlist.size()) + " entries, at most " +
+                       std::to_string(capacity::allowlist_entries) + ")";
+            if (!limits.set(i, l.limits))
+                return "listener '" + l.name + "': connection limits cannot be set";
+        }
+        limits.set_global_limit(plan.max_connections);
+        if (!policies_.get<gateway_event_log>().set_capacity(plan.event_log_capacity))
+            return "log.event_log_capacity " + std::to_string(plan.event_log_capacity) +
+                   " does not fit";
+        return {};
+    }
+
+    /// After a reload: sessions whose peer the listener's new allowlist no longer admits.
+    std::size_t close_excluded_sessions() {
+        const auto& allow = policies_.get<gateway_allowlist>();
+        return sessions_.close_if(
+            [&](const upstream_endpoint& e) {
+                const auto& c = e.connection();
+                const auto& l = listeners_[c.listener];
+                return l->plan.protocol != listener_protocol::rtu_serial &&
+                       !allow.admits(c.listener, c.peer);
+            },
+            policy::reason::not_in_allowlist);
     }
 
     void add_channel(std::size_t index, const channel_plan& plan) {
@@ -451,28 +548,8 @@ private:
         channels_.push_back(std::move(port));
     }
 
-    std::string apply_routes(const gateway_plan& plan) {
-        router_.routes().clear();
-        for (const auto& r : plan.routes) {
-            if (r.channel >= channels_.size())
-                return "route to unit " + std::to_string(r.first_unit) + ": no such channel";
-            if (!router_.routes().add(r)) {
-                return "route " + std::to_string(r.first_unit) + "-" + std::to_string(r.last_unit) +
-                       ": overlaps another route, is empty, or the table is full";
-            }
-        }
-        return {};
-    }
-
-    void apply_listener_policies(std::size_t index, const listener_plan& plan) {
-        policies_.get<policy::allowlist_policy<max_listeners, 64>>().set(index, plan.allowlist);
-        policies_.get<policy::connection_limit_policy<max_listeners, max_masters>>().set(
-            index, plan.limits);
-    }
-
     std::string add_listener(std::size_t index, const listener_plan& plan) {
         auto state = std::make_unique<listener_state>(io_, index, plan);
-        apply_listener_policies(index, plan);
         auto& l = *state;
         listeners_.push_back(std::move(state));
         if (plan.protocol == listener_protocol::rtu_serial) {
@@ -503,11 +580,59 @@ private:
         return {};
     }
 
+    static bool out_of_resources(const transport::error_code& ec) {
+        return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+               ec == net::error::no_memory || ec.value() == ENFILE;
+    }
+
     void accept(listener_state& l) {
         l.acceptor.async_accept([this, &l](transport::error_code ec, net::ip::tcp::socket socket) {
             if (ec == net::error::operation_aborted || !l.acceptor.is_open()) return;
-            if (!ec) on_accepted(l, std::move(socket));
-            accept(l);
+            if (!ec) {
+                if (l.accept_backoff.count() > 0) {
+                    l.accept_backoff = std::chrono::milliseconds{0};
+                    log_line(policy::event_severity::notice,
+                             "listener " + l.plan.name + ": accepting connections again");
+                }
+                on_accepted(l, std::move(socket));
+                accept(l);
+                return;
+            }
+            if (!out_of_resources(ec)) {
+                accept(l);  // e.g. the peer reset before accept(): nothing to wait for
+                return;
+            }
+            on_accept_exhausted(l, ec);
+        });
+    }
+
+    void on_accept_exhausted(listener_state& l, const transport::error_code& ec) {
+        ++l.counters.accept_failures;
+        ++l.failures_unlogged;
+        l.accept_backoff = l.accept_backoff.count() == 0
+                               ? accept_backoff_first
+                               : std::min(l.accept_backoff * 2, accept_backoff_max);
+        const auto now = clock_.now();
+        if (l.failures_unlogged == 1 || now - l.last_failure_log >= accept_log_window) {
+            log_line(policy::event_severity::error,
+                     "listener " + l.plan.name + ": accept: " + ec.message() + " (" +
+                         std::to_string(l.failures_unlogged) +
+                         " time(s) since the last report); retrying in " +
+                         std::to_string(l.accept_backoff.count()) + " ms");
+            policy::audit_event e;
+            e.time = now;
+            e.kind = policy::event_kind::accept_failed;
+            e.category = policy::event_category::system;
+            e.severity = policy::event_severity::error;
+            e.outcome = policy::event_outcome::failed;
+            e.source = static_cast<std::uint16_t>(l.index);
+            policies_.emit(e);
+            l.failures_unlogged = 0;
+            l.last_failure_log = now;
+        }
+        l.retry.expires_after(l.accept_backoff);
+        l.retry.async_wait([this, &l](transport::error_code wait_ec) {
+            if (!wait_ec && l.acceptor.is_open()) accept(l);
         });
     }
 
@@ -520,11 +645,13 @@ private:
         info.peer = to_policy_address(peer.address());
         info.peer_port = peer.port();
         info.now = clock_.now();
-        if (!pipeline_.on_connect(info).allowed) {
+        const auto decision = pipeline_.on_connect(info);
+        if (!decision.allowed) {
             ++l.counters.connections_refused;
             socket.close(ec);
             return;
         }
+        if (decision.make_room) evict_longest_idle(l.index, decision.evict_from);
         transport::configure_socket(socket);
         session_options options;
         options.priority = l.plan.priority;
@@ -532,6 +659,7 @@ private:
                               ? upstream_framing::rtu
                               : upstream_framing::mbap;
         options.idle_timeout = l.plan.idle_timeout;
+        options.write_timeout = l.plan.write_timeout;
         auto session = std::make_shared<upstream_session<net::ip::tcp::socket, gateway_pipeline>>(
             std::move(socket), pipeline_, sessions_, l.counters, info, options);
         const auto id = sessions_.acquire(*session);
@@ -542,6 +670,16 @@ private:
         }
         ++l.counters.connections_accepted;
         session->start(*id);
+    }
+
+    /// The listener is full and a host holding fewer connections arrived: the heaviest host's
+    /// longest-idle connection on this listener gives way (audited as an eviction).
+    void evict_longest_idle(std::size_t listener, const policy::ip_address& source) {
+        auto* victim = sessions_.longest_idle([&](const upstream_endpoint& e) {
+            const auto& c = e.connection();
+            return c.listener == listener && policy::canonical_bytes(c.peer) == source.bytes;
+        });
+        if (victim != nullptr) victim->close(policy::reason::evicted);
     }
 
     void open_serial_listener(listener_state& l) {
@@ -565,7 +703,9 @@ private:
         session_options options;
         options.priority = l.plan.priority;
         options.framing = upstream_framing::rtu;
+        options.rtu_silence = true;
         options.timing = rtu_timing_for_baud(l.plan.serial.baud);
+        options.write_timeout = l.plan.write_timeout;
         options.on_closed = [this, &l] {
             if (stopping_) return;
             l.retry.expires_after(std::chrono::seconds{1});
@@ -585,7 +725,7 @@ private:
 
     /// Waits (bounded) for the channels to finish what they hold. At the deadline, what is still
     /// queued never reached a device: it is answered 0x06 (busy, try again), not dropped. Then
-    /// every session flushes its answers and closes.
+    /// every session flushes its answers and closes; flush() bounds that.
     void drain() {
         const bool idle = std::all_of(channels_.begin(), channels_.end(),
                                       [](const auto& c) { return c->idle(); });
@@ -604,6 +744,22 @@ private:
             c->stop();
         for (auto& l : listeners_)
             l->retry.cancel();
+        flush_deadline_ = clock_.now() + plan_.stop_flush_timeout;
+        flush();
+    }
+
+    /// Waits for the sessions to send what they owe, up to the flush deadline; then closes
+    /// those left (a master that stopped reading must not hold the stop).
+    void flush() {
+        if (sessions_.active() > 0 && clock_.now() < flush_deadline_) {
+            drain_timer_.expires_after(std::chrono::milliseconds{5});
+            drain_timer_.async_wait([this](transport::error_code ec) {
+                if (!ec) flush();
+            });
+            return;
+        }
+        sessions_.close_if([](const upstream_endpoint&) { return true; },
+                           policy::reason::shutting_down);
         if (done_) {
             auto done = std::move(done_);
             done();
@@ -622,6 +778,7 @@ private:
     std::vector<std::unique_ptr<listener_state>> listeners_;
     net::steady_timer drain_timer_{io_};
     transport::time_point drain_deadline_{};
+    transport::time_point flush_deadline_{};
     std::function<void()> done_;
     bool stopping_ = false;
 };

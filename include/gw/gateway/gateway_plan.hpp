@@ -61,6 +61,8 @@ struct listener_plan {
     router::priority_class priority = router::priority_class::normal;
     policy::connection_limits limits;
     std::optional<std::chrono::seconds> idle_timeout;
+    /// A master whose answers have not drained for this long (it stopped reading) is closed.
+    std::chrono::seconds write_timeout{10};
     std::vector<policy::ip_network> allowlist;  ///< empty: every address may connect
 };
 
@@ -68,7 +70,10 @@ struct gateway_plan {
     std::vector<channel_plan> channels;
     std::vector<listener_plan> listeners;
     std::vector<router::route> routes;
-    std::uint32_t max_connections = 256;
+    std::uint32_t max_connections = 256;      ///< across every listener
+    std::size_t event_log_capacity = 10'000;  ///< audit events kept in memory
+    /// On stop, how long sessions may take to send the answers they owe before they are closed.
+    std::chrono::milliseconds stop_flush_timeout{2000};
 };
 
 }  // namespace gw::gateway

@@ -3,6 +3,7 @@
 // answer. Ids are reused; a channel never answers a reused id with a stale answer because
 // dropping a master marks its in-flight requests dead (router::request_queue::drop_master).
 
+#include <gw/policy/decision.hpp>
 #include <gw/router/request_origin.hpp>
 
 #include <cstddef>
@@ -18,8 +19,14 @@ class upstream_endpoint {
 public:
     virtual void deliver(const router::request_origin& origin,
                          std::span<const std::uint8_t> pdu) = 0;
-    /// Closes the connection or line (the gateway is stopping).
+    /// Stops taking requests, sends the answers owed, then closes (the gateway is stopping).
     virtual void shutdown() = 0;
+    /// Closes now, for `why` (audited with it); answers not yet sent are lost with the socket.
+    virtual void close(policy::reason why) = 0;
+    /// Who is connected, on which listener.
+    virtual const policy::connection_info& connection() const noexcept = 0;
+    /// When the master last sent a request or was sent an answer.
+    virtual transport::time_point last_active() const noexcept = 0;
 
 protected:
     ~upstream_endpoint() = default;
@@ -51,11 +58,36 @@ public:
         }
     }
 
-    /// Closes every endpoint (each releases its id as it closes).
+    /// Asks every endpoint to finish and close (each releases its id as it closes).
     void shutdown_all() {
         for (auto* e : endpoints_) {
             if (e != nullptr) e->shutdown();
         }
+    }
+
+    /// Closes every endpoint `pred` selects, now, for `why`; returns how many.
+    template <class Pred>
+    std::size_t close_if(Pred pred, policy::reason why) {
+        std::size_t n = 0;
+        for (auto* e : endpoints_) {
+            if (e != nullptr && pred(*e)) {
+                e->close(why);  // releases its slot: this loop sees nullptr from now on
+                ++n;
+            }
+        }
+        return n;
+    }
+
+    /// The endpoint `pred` selects that has been quiet longest, or nullptr.
+    template <class Pred>
+    upstream_endpoint* longest_idle(Pred pred) const {
+        upstream_endpoint* best = nullptr;
+        for (auto* e : endpoints_) {
+            if (e != nullptr && pred(*e) &&
+                (best == nullptr || e->last_active() < best->last_active()))
+                best = e;
+        }
+        return best;
     }
 
     std::size_t active() const noexcept {

@@ -8,6 +8,11 @@
 // answers wait in an output buffer whose growth pauses reading (a master that does not read its
 // answers is not allowed to make the gateway buffer without limit), and requests in flight are
 // bounded by the channel's per-master queue (0x06 beyond it).
+//
+// Deadlines: an idle timeout (nothing sent by the master, and no answer owed to it) and a write
+// timeout (an answer that has not drained: the master stopped reading). Both timers are armed
+// lazily, once per deadline period rather than once per request: the hot path only stores a
+// timestamp.
 
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/pdu.hpp>
@@ -39,6 +44,11 @@ struct session_options {
     router::priority_class priority = router::priority_class::normal;
     upstream_framing framing = upstream_framing::mbap;
     std::optional<std::chrono::seconds> idle_timeout;  ///< none: never closed for idleness
+    /// An answer that has not been taken by the master for this long closes the session.
+    std::chrono::milliseconds write_timeout{std::chrono::seconds{10}};
+    /// rtu framing on a serial line: a timer completes frames whose length only silence ends
+    /// (user-defined function codes). Off for TCP, where gaps mean nothing.
+    bool rtu_silence = false;
     std::size_t max_pending_output =
         std::size_t{64} * 1024;                      ///< bytes of answers before reading pauses
     rtu_timing timing = rtu_timing_for_baud(19200);  ///< rtu framing: silence fallback timing
@@ -60,6 +70,8 @@ public:
         , connection_{connection}
         , options_{options}
         , idle_timer_{stream_.get_executor()}
+        , write_timer_{stream_.get_executor()}
+        , silence_timer_{stream_.get_executor()}
         , rtu_rx_{pdu_direction::request, rtu_framing::predicted, options.timing} {}
 
     /// Takes a master id and starts reading; false if every id is taken (caller closes).
@@ -67,19 +79,26 @@ public:
         master_ = id;
         open_ = true;
         ++counters_.connections_active;
-        touch();
+        last_active_ = clock_.now();
+        arm_idle(last_active_);
         read();
         return true;
     }
 
     router::master_id master() const noexcept { return master_; }
     bool is_open() const noexcept { return open_; }
+    /// Requests queued on a channel whose answer this master has not been sent yet.
+    std::size_t owed() const noexcept { return owed_; }
+    const policy::connection_info& connection() const noexcept override { return connection_; }
+    transport::time_point last_active() const noexcept override { return last_active_; }
 
-    /// Ends the session (gateway stopping, or a policy decision).
-    void close(policy::reason why = policy::reason::none) {
+    /// Ends the session (gateway stopping, a deadline, or a policy decision).
+    void close(policy::reason why) override {
         if (!open_) return;
         open_ = false;
         idle_timer_.cancel();
+        write_timer_.cancel();
+        silence_timer_.cancel();
         if constexpr (requires(transport::error_code & ec) { stream_.close(ec); }) {
             transport::error_code ignored;
             stream_.close(ignored);
@@ -88,10 +107,13 @@ public:
         }
         --counters_.connections_active;
         if (why == policy::reason::idle_timeout) ++counters_.idle_timeouts;
+        if (why == policy::reason::write_timeout) ++counters_.write_timeouts;
+        if (why == policy::reason::evicted) ++counters_.evictions;
         table_.release(master_);
         pipeline_.on_disconnect(connection_, master_, why);
         if (options_.on_closed) options_.on_closed();
     }
+    void close() { close(policy::reason::none); }
 
     /// Stops taking requests, sends the answers already owed, then closes.
     void shutdown() override {
@@ -101,7 +123,9 @@ public:
 
     void deliver(const router::request_origin& origin, std::span<const std::uint8_t> pdu) override {
         if (!open_) return;
-        counters_.latency.record(clock_.now() - origin.received_at);
+        if (owed_ > 0) --owed_;
+        last_active_ = clock_.now();
+        counters_.latency.record(last_active_ - origin.received_at);
         if (pdu.size() >= 2 && is_exception(pdu[0]) &&
             pdu[1] < counters_.exceptions_by_code.size()) {
             ++counters_.exceptions_by_code[pdu[1]];
@@ -120,7 +144,7 @@ private:
                     self->close();
                     return;
                 }
-                self->touch();
+                self->last_active_ = self->clock_.now();
                 self->in_size_ += n;
                 self->process();
                 if (self->output_full()) {
@@ -142,7 +166,7 @@ private:
                 if (r.status != decode_status::frame) {
                     // Protocol id != 0 or a length out of range: the stream cannot resynchronise.
                     ++counters_.protocol_errors;
-                    close();
+                    close(policy::reason::protocol_error);
                     return;
                 }
                 on_request(r.frame.header.transaction_id, r.frame.header.unit, r.frame.pdu, now);
@@ -164,11 +188,42 @@ private:
             } else if (r.status == decode_status::need_more) {
                 break;
             } else {
-                ++counters_
-                      .protocol_errors;  // a bad CRC from the master: no answer, as a slave would
+                // A bad CRC from the master: no answer, as a slave would.
+                ++counters_.protocol_errors;
             }
         }
         in_size_ = 0;
+        if (options_.rtu_silence) arm_silence();
+    }
+
+    /// A serial master's frame that only silence can end (a user-defined function code) is
+    /// completed by this timer, not by the next byte that happens to arrive.
+    void arm_silence() {
+        const auto due = rtu_rx_.deadline();
+        if (due == silence_armed_) return;
+        silence_armed_ = due;
+        if (!due) {
+            silence_timer_.cancel();
+            return;
+        }
+        silence_timer_.expires_at(steady_clock::to_steady(*due));
+        silence_timer_.async_wait([self = this->shared_from_this(), due](transport::error_code ec) {
+            if (ec || !self->open_ || self->silence_armed_ != due) return;
+            self->silence_armed_.reset();
+            const auto now = self->clock_.now();
+            for (;;) {
+                const auto r = self->rtu_rx_.poll(now);
+                if (r.status == decode_status::frame) {
+                    self->on_request(0, self->rtu_rx_.unit(), self->rtu_rx_.pdu(), now);
+                } else if (r.status == decode_status::need_more) {
+                    break;
+                } else {
+                    ++self->counters_.protocol_errors;
+                }
+                if (!self->open_) return;
+            }
+            self->arm_silence();
+        });
     }
 
     void on_request(std::uint16_t tid, std::uint8_t unit, std::span<const std::uint8_t> pdu,
@@ -177,7 +232,11 @@ private:
         ++counters_.requests;
         const auto refused =
             pipeline_.on_request(connection_, {master_, options_.priority, tid, unit, pdu, now});
-        if (!refused) return;
+        if (!refused) {
+            // A broadcast is never answered, so nothing is owed for it.
+            if (unit != 0) ++owed_;
+            return;
+        }
         if (unit == 0 && options_.framing == upstream_framing::rtu)
             return;  // broadcasts get no answer
         std::array<std::uint8_t, 2> answer{};
@@ -206,6 +265,8 @@ private:
     void flush() {
         if (writing_ || pending_.empty() || !open_) return;
         writing_ = true;
+        write_started_ = clock_.now();
+        if (!write_armed_) arm_write(write_started_ + options_.write_timeout);
         sending_.swap(pending_);
         pending_.clear();
         net::async_write(stream_, net::buffer(sending_),
@@ -216,6 +277,7 @@ private:
                                  self->close();
                                  return;
                              }
+                             self->last_active_ = self->clock_.now();
                              self->flush();
                              if (self->closing_ && !self->writing_) {
                                  self->close();
@@ -232,12 +294,43 @@ private:
         return pending_.size() + sending_.size() >= options_.max_pending_output;
     }
 
-    void touch() {
+    /// The idle deadline is checked when it falls due, not re-armed per request: reads only
+    /// move last_active_. A master still owed an answer is waiting, not idle.
+    void arm_idle(transport::time_point from) {
         if (!options_.idle_timeout) return;
-        idle_timer_.expires_after(*options_.idle_timeout);
+        idle_timer_.expires_at(steady_clock::to_steady(from + *options_.idle_timeout));
         idle_timer_.async_wait([weak = this->weak_from_this()](transport::error_code ec) {
             if (ec) return;
-            if (auto self = weak.lock()) self->close(policy::reason::idle_timeout);
+            auto self = weak.lock();
+            if (!self || !self->open_) return;
+            const auto now = self->clock_.now();
+            if (self->owed_ > 0) {
+                self->arm_idle(now);
+            } else if (now - self->last_active_ >= *self->options_.idle_timeout) {
+                self->close(policy::reason::idle_timeout);
+            } else {
+                self->arm_idle(self->last_active_);
+            }
+        });
+    }
+
+    /// Fires at most once per write timeout while writes keep completing; closes the session
+    /// when one write has been outstanding for the whole timeout.
+    void arm_write(transport::time_point due) {
+        write_armed_ = true;
+        write_timer_.expires_at(steady_clock::to_steady(due));
+        write_timer_.async_wait([weak = this->weak_from_this()](transport::error_code ec) {
+            if (ec) return;
+            auto self = weak.lock();
+            if (!self) return;
+            self->write_armed_ = false;
+            if (!self->open_ || !self->writing_) return;
+            const auto now = self->clock_.now();
+            if (now - self->write_started_ >= self->options_.write_timeout) {
+                self->close(policy::reason::write_timeout);
+            } else {
+                self->arm_write(self->write_started_ + self->options_.write_timeout);
+            }
         });
     }
 
@@ -248,9 +341,16 @@ private:
     policy::connection_info connection_;
     session_options options_;
     net::steady_timer idle_timer_;
+    net::steady_timer write_timer_;
+    net::steady_timer silence_timer_;
     rtu_framer rtu_rx_;
     steady_clock clock_;
     router::master_id master_ = 0;
+    transport::time_point last_active_{};
+    transport::time_point write_started_{};
+    std::optional<transport::time_point> silence_armed_;
+    std::size_t owed_ = 0;
+    bool write_armed_ = false;
     std::array<std::uint8_t, 4096 + max_tcp_adu_size> in_{};
     std::size_t in_size_ = 0;
     std::vector<std::uint8_t> pending_;

@@ -14,8 +14,9 @@ namespace gw::policy {
 template <std::size_t MaxListeners = 16, std::size_t MaxEntries = 32>
 class allowlist_policy {
 public:
-    /// Replaces the list of `listener`; false if the listener index or the list is too large.
-    bool set(std::size_t listener, std::span<const ip_network> networks) noexcept {
+    /// Replaces the list of `listener`; false if the listener index or the list is too large (the
+    /// old list then stays: the caller must report it, never run without the list it asked for).
+    [[nodiscard]] bool set(std::size_t listener, std::span<const ip_network> networks) noexcept {
         if (listener >= MaxListeners || networks.size() > MaxEntries) return false;
         auto& l = lists_[listener];
         l.size = networks.size();

@@ -29,6 +29,7 @@ enum class event_kind : std::uint8_t {
     config_rejected,
     started,
     stopping,
+    accept_failed,  ///< accept() failed for want of descriptors or memory: backing off
 };
 
 enum class event_outcome : std::uint8_t { success, denied, failed };
@@ -47,7 +48,7 @@ constexpr std::string_view to_string(event_outcome o) noexcept {
     return names[static_cast<std::size_t>(o)];
 }
 constexpr std::string_view to_string(event_kind k) noexcept {
-    constexpr std::array<std::string_view, 13> names{"connection_accepted",
+    constexpr std::array<std::string_view, 14> names{"connection_accepted",
                                                      "connection_refused",
                                                      "connection_closed",
                                                      "idle_timeout",
@@ -59,7 +60,8 @@ constexpr std::string_view to_string(event_kind k) noexcept {
                                                      "config_loaded",
                                                      "config_rejected",
                                                      "started",
-                                                     "stopping"};
+                                                     "stopping",
+                                                     "accept_failed"};
     return names[static_cast<std::size_t>(k)];
 }
 

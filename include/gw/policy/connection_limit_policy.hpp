@@ -1,6 +1,13 @@
 #pragma once
-// Connection limits: a global cap, and per listener a cap and a cap per source address, so one
-// host cannot take every connection (MGate DoS defence; MGate 5000 guide 3.4).
+// Connection limits: a global cap, a cap per listener and, optionally, a cap per source address
+// (MGate DoS defence; MGate 5000 guide 3.4).
+//
+// Fair without refusing honest hosts: by default a source has no cap of its own, so one SCADA
+// host (or 32 masters behind one NAT) may use every slot a listener has while nobody else needs
+// them. When the listener is full and a host arrives that holds fewer connections than the
+// heaviest host minus one, the newcomer is admitted and the front end is told to close one
+// connection of the heaviest host (its longest-idle one): no host can lock another out, and
+// repeated arrivals converge on an even share.
 
 #include <gw/policy/decision.hpp>
 #include <gw/policy/ip_network.hpp>
@@ -13,14 +20,18 @@
 namespace gw::policy {
 
 struct connection_limits {
-    std::uint32_t max_connections = 32;            ///< on this listener
-    std::uint32_t max_connections_per_source = 8;  ///< from one address on this listener
+    std::uint32_t max_connections = 32;  ///< on this listener (the MGate's figure)
+    /// From one address on this listener; 0: no cap of its own (fair eviction applies instead).
+    std::uint32_t max_connections_per_source = 0;
+
+    friend constexpr bool operator==(const connection_limits&, const connection_limits&) = default;
 };
 
 template <std::size_t MaxListeners = 16, std::size_t MaxSources = 256>
 class connection_limit_policy {
 public:
     void set_global_limit(std::uint32_t max_total) noexcept { max_total_ = max_total; }
+    /// False if the listener index is out of range (the caller reports it: never fail open).
     bool set(std::size_t listener, const connection_limits& limits) noexcept {
         if (listener >= MaxListeners) return false;
         limits_[listener] = limits;
@@ -32,13 +43,19 @@ public:
             return decision::deny(reason::too_many_connections);
         }
         const auto& limits = limits_[c.listener];
-        if (per_listener_[c.listener] >= limits.max_connections) {
-            return decision::deny(reason::too_many_connections);
-        }
         const auto peer = canonical_bytes(c.peer);
         source* s = find(c.listener, peer);
-        if (s != nullptr && s->count >= limits.max_connections_per_source) {
+        const std::uint32_t held = s != nullptr ? s->count : 0;
+        if (limits.max_connections_per_source != 0 && held >= limits.max_connections_per_source) {
             return decision::deny(reason::too_many_from_source);
+        }
+        decision d = decision::allow();
+        if (per_listener_[c.listener] >= limits.max_connections) {
+            const source* heaviest = heaviest_on(c.listener);
+            if (heaviest == nullptr || heaviest->count <= held + 1) {
+                return decision::deny(reason::too_many_connections);
+            }
+            d = decision::allow_evicting(ip_address{heaviest->address, false});
         }
         if (s == nullptr) {
             s = find_free();
@@ -50,7 +67,7 @@ public:
         ++s->count;
         ++per_listener_[c.listener];
         ++total_;
-        return decision::allow();
+        return d;
     }
 
     /// Only for connections on_connect admitted.
@@ -65,7 +82,16 @@ public:
 
     std::uint32_t total() const noexcept { return total_; }
     std::uint32_t on_listener(std::size_t listener) const noexcept {
-        return per_listener_[listener];
+        return listener < MaxListeners ? per_listener_[listener] : 0;
+    }
+    /// Connections `peer` holds on `listener`.
+    std::uint32_t held_by(std::size_t listener, const ip_address& peer) const noexcept {
+        for (const auto& s : sources_) {
+            if (s.count > 0 && s.listener == listener && s.address == canonical_bytes(peer)) {
+                return s.count;
+            }
+        }
+        return 0;
     }
 
 private:
@@ -82,6 +108,14 @@ private:
             }
         }
         return nullptr;
+    }
+    const source* heaviest_on(std::size_t listener) const noexcept {
+        const source* best = nullptr;
+        for (const auto& s : sources_) {
+            if (s.count > 0 && s.listener == listener && (best == nullptr || s.count > best->count))
+                best = &s;
+        }
+        return best;
     }
     source* find_free() noexcept {
         for (auto& s : sources_) {

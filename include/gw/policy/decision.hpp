@@ -20,6 +20,9 @@ enum class reason : std::uint8_t {
     rate_limited,
     unauthorized,
     shutting_down,
+    write_timeout,   ///< the master stopped taking its answers
+    evicted,         ///< the listener was full: a newcomer took this host's longest-idle slot
+    protocol_error,  ///< the stream broke the framing rules (MBAP protocol id or length)
 };
 
 constexpr std::string_view to_string(reason r) noexcept {
@@ -40,6 +43,12 @@ constexpr std::string_view to_string(reason r) noexcept {
             return "unauthorized";
         case reason::shutting_down:
             return "shutting_down";
+        case reason::write_timeout:
+            return "write_timeout";
+        case reason::evicted:
+            return "evicted";
+        case reason::protocol_error:
+            return "protocol_error";
     }
     return "unknown";
 }
@@ -49,11 +58,21 @@ struct decision {
     reason why = reason::none;
     /// For a refused request: the exception the master gets (a refused connection is closed).
     exception_code answer = exception_code::illegal_function;
+    /// For an admitted connection on a full listener: the front end must close one connection
+    /// of this source on the same listener (its longest-idle one) to make room.
+    bool make_room = false;
+    ip_address evict_from{};
 
     static constexpr decision allow() noexcept { return {}; }
     static constexpr decision deny(reason r,
                                    exception_code e = exception_code::illegal_function) noexcept {
         return {false, r, e};
+    }
+    static constexpr decision allow_evicting(const ip_address& source) noexcept {
+        decision d;
+        d.make_room = true;
+        d.evict_from = source;
+        return d;
     }
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // A bounded in-memory event log (an audit hook). When full, the oldest event is overwritten and
 // counted, so a flood can never grow memory and never vanishes without a trace.
-// MGate MB3000-G2 keeps up to 10,000 events.
+// MGate MB3000-G2 keeps up to 10,000 events. `Capacity` sizes the storage; set_capacity() may
+// hold fewer (the configured log.event_log_capacity), never more.
 
 #include <gw/policy/audit_event.hpp>
 
@@ -17,8 +18,10 @@ class event_log {
 
 public:
     void on_event(const audit_event& e) noexcept {
+        // The window [first_, first_ + size_) slides over the storage; when it holds limit_
+        // events the oldest gives way (and is counted).
         events_[(first_ + size_) % Capacity] = e;
-        if (size_ < Capacity) {
+        if (size_ < limit_) {
             ++size_;
         } else {
             first_ = (first_ + 1) % Capacity;
@@ -31,7 +34,23 @@ public:
     }
 
     std::size_t size() const noexcept { return size_; }
-    static constexpr std::size_t capacity() noexcept { return Capacity; }
+    /// How many events are held at most now.
+    std::size_t capacity() const noexcept { return limit_; }
+    static constexpr std::size_t max_capacity() noexcept { return Capacity; }
+
+    /// Holds at most `n` events from now on (1..Capacity); false, and nothing changes, outside
+    /// that range. Shrinking keeps the newest events and counts the others as overwritten.
+    [[nodiscard]] bool set_capacity(std::size_t n) noexcept {
+        if (n == 0 || n > Capacity) return false;
+        if (n < size_) {
+            const std::size_t drop = size_ - n;
+            first_ = (first_ + drop) % Capacity;
+            size_ = n;
+            overwritten_ += drop;
+        }
+        limit_ = n;
+        return true;
+    }
     /// i = 0 is the oldest event held.
     const audit_event& operator[](std::size_t i) const noexcept {
         return events_[(first_ + i) % Capacity];
@@ -54,6 +73,7 @@ private:
     std::array<audit_event, Capacity> events_{};
     std::size_t first_ = 0;
     std::size_t size_ = 0;
+    std::size_t limit_ = Capacity;
     std::uint64_t total_ = 0;
     std::uint64_t overwritten_ = 0;
     std::array<std::uint64_t, 6> by_category_{};

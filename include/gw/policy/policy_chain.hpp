@@ -15,6 +15,7 @@
 #include <gw/policy/decision.hpp>
 
 #include <concepts>
+#include <cstddef>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -72,10 +73,11 @@ public:
         return std::get<P>(policies_);
     }
 
+    /// Asks every on_connect hook in order; the first refusal wins. Policies that admitted the
+    /// connection before a later one refused it are told it ended (on_disconnect), so no count
+    /// is left behind for a connection that never existed.
     decision on_connect(const connection_info& c) noexcept {
-        decision d = decision::allow();
-        std::apply([&](auto&... p) { ((d.allowed ? ask_connect(p, c, d) : void()), ...); },
-                   policies_);
+        const decision d = connect_all(c, std::index_sequence_for<Policies...>{});
         audit_event e = connection_event(c);
         e.kind = d.allowed ? event_kind::connection_accepted : event_kind::connection_refused;
         e.category = d.allowed ? event_category::network : event_category::security;
@@ -86,7 +88,8 @@ public:
         return d;
     }
 
-    /// The connection ended; `why` says whether a policy (idle timeout) ended it.
+    /// The connection ended; `why` says whether a policy or a deadline ended it (idle or write
+    /// timeout, eviction, an allowlist that no longer admits it, a protocol error).
     void on_disconnect(const connection_info& c, reason why = reason::none) noexcept {
         std::apply(
             [&](auto&... p) {
@@ -102,8 +105,23 @@ public:
         audit_event e = connection_event(c);
         e.kind =
             why == reason::idle_timeout ? event_kind::idle_timeout : event_kind::connection_closed;
-        e.category = event_category::network;
-        e.severity = why == reason::idle_timeout ? event_severity::notice : event_severity::info;
+        switch (why) {
+            case reason::none:
+                e.category = event_category::network;
+                e.severity = event_severity::info;
+                break;
+            case reason::not_in_allowlist:
+            case reason::evicted:
+            case reason::protocol_error:
+                e.category = event_category::security;
+                e.severity = event_severity::notice;
+                e.outcome = event_outcome::denied;
+                break;
+            default:
+                e.category = event_category::network;
+                e.severity = event_severity::notice;
+                break;
+        }
         e.reason = static_cast<std::uint8_t>(why);
         emit(e);
     }
@@ -152,9 +170,35 @@ private:
         return e;
     }
 
-    template <class P>
-    static void ask_connect(P& p, const connection_info& c, decision& d) noexcept {
-        if constexpr (has_on_connect<P>) d = p.on_connect(c);
+    template <std::size_t... I>
+    decision connect_all(const connection_info& c, std::index_sequence<I...>) noexcept {
+        decision d = decision::allow();
+        std::size_t refused_by = sizeof...(I);
+        const auto ask = [&](auto& p, std::size_t index) {
+            if constexpr (has_on_connect<std::remove_reference_t<decltype(p)>>) {
+                const decision mine = p.on_connect(c);
+                if (!mine.allowed) {
+                    refused_by = index;
+                    d = mine;
+                } else if (mine.make_room) {
+                    d.make_room = true;
+                    d.evict_from = mine.evict_from;
+                }
+            }
+        };
+        ((d.allowed ? ask(std::get<I>(policies_), I) : void()), ...);
+        (void)ask;  // an empty chain has nothing to ask
+        if (!d.allowed) {
+            const auto undo = [&](auto& p, std::size_t index) {
+                using P = std::remove_reference_t<decltype(p)>;
+                if constexpr (has_on_connect<P> && has_on_disconnect<P>) {
+                    if (index < refused_by) p.on_disconnect(c);
+                }
+            };
+            (undo(std::get<I>(policies_), I), ...);
+            (void)undo;
+        }
+        return d;
     }
     template <class P>
     static void ask_request(P& p, const request_info& r, decision& d) noexcept {

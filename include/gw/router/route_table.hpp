@@ -1,7 +1,7 @@
 #pragma once
 // Unit id -> channel, with remapping of virtual unit ids (what masters address) to the real ids
-// on the line. A bounded table searched linearly: a gateway has tens of routes, not thousands,
-// and a scan of a few cache lines beats any indirection at that size.
+// on the line. A bounded table of ranges plus a 256-byte index by unit id, so a lookup is one
+// load whatever the number of routes (up to one per unit id).
 
 #include <array>
 #include <cstddef>
@@ -24,6 +24,8 @@ struct route_target {
 
 template <std::size_t MaxRoutes = 32>
 class route_table {
+    static_assert(MaxRoutes > 0 && MaxRoutes < 255, "the index stores route numbers in a byte");
+
 public:
     /// Adds a route; false when the table is full, the range is empty, a remapped range would
     /// leave 1..247, or it overlaps an existing route (a unit must have exactly one way out).
@@ -35,6 +37,8 @@ public:
                 return false;
             }
         }
+        for (unsigned u = r.first_unit; u <= r.last_unit; ++u)
+            by_unit_[u] = static_cast<std::uint8_t>(size_);
         routes_[size_++] = r;
         return true;
     }
@@ -55,7 +59,15 @@ public:
     const route& operator[](std::size_t i) const noexcept { return routes_[i]; }
 
 private:
+    static constexpr std::uint8_t no_route = 0xFF;
+    static constexpr std::array<std::uint8_t, 256> empty_index() noexcept {
+        std::array<std::uint8_t, 256> a{};
+        a.fill(no_route);
+        return a;
+    }
+
     std::array<route, MaxRoutes> routes_{};
+    std::array<std::uint8_t, 256> by_unit_ = empty_index();
     std::size_t size_ = 0;
 };
 

@@ -36,6 +36,14 @@ public:
     std::optional<exception_code> submit(const request_origin& origin, priority_class priority,
                                          std::span<const std::uint8_t> pdu) noexcept {
         if (const auto invalid = validate_request(pdu)) return invalid;
+        return submit_validated(origin, priority, pdu);
+    }
+
+    /// As submit(), for a PDU the caller has already passed through validate_request (the
+    /// pipeline validates before its policies see the request, and does not pay twice).
+    std::optional<exception_code> submit_validated(const request_origin& origin,
+                                                   priority_class priority,
+                                                   std::span<const std::uint8_t> pdu) noexcept {
         const auto target = routes_.lookup(origin.unit);
         if (!target || target->channel >= channel_count_) {
             return exception_code::gateway_path_unavailable;

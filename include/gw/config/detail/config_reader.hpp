@@ -9,6 +9,7 @@
 #include <gw/config/detail/text_position.hpp>
 #include <gw/config/gateway_config.hpp>
 #include <gw/config/ip_network.hpp>
+#include <gw/gateway/capacity.hpp>
 
 #include <algorithm>
 #include <array>
@@ -25,12 +26,14 @@
 
 namespace gw::config::detail {
 
-/// The ranges docs/configuration.md promises; the tests check each edge.
+/// The ranges docs/configuration.md promises; the tests check each edge. Every bound that sizes
+/// a runtime table comes from gw/gateway/capacity.hpp, so what the reader accepts is exactly what
+/// the engine holds.
 namespace bounds {
-inline constexpr std::size_t max_channels = 64;
-inline constexpr std::size_t max_listeners = 64;
-inline constexpr std::size_t max_routes = 248;  // one per unit id at most
-inline constexpr std::size_t max_allowlist = 256;
+inline constexpr std::size_t max_channels = gateway::capacity::channels;
+inline constexpr std::size_t max_listeners = gateway::capacity::listeners;
+inline constexpr std::size_t max_routes = gateway::capacity::routes;
+inline constexpr std::size_t max_allowlist = gateway::capacity::allowlist_entries;
 inline constexpr std::size_t max_name = 64;
 inline constexpr std::size_t max_host = 253;
 inline constexpr std::int64_t max_unit = 247;
@@ -38,13 +41,14 @@ inline constexpr std::int64_t min_baud = 50;
 inline constexpr std::int64_t max_baud = 4'000'000;
 inline constexpr std::int64_t max_timeout_ms = 60'000;
 inline constexpr std::int64_t max_retries = 10;
-inline constexpr std::int64_t max_queue_per_master = 1024;
+inline constexpr std::int64_t max_queue_per_master = gateway::capacity::queue_per_master;
 inline constexpr std::int64_t max_backoff_ms = 300'000;
 inline constexpr std::int64_t max_rs485_delay_ms = transport::max_rs485_delay.count();
-inline constexpr std::int64_t max_listener_connections = 1024;
+inline constexpr std::int64_t max_listener_connections = gateway::capacity::masters;
 inline constexpr std::int64_t max_idle_timeout_s = 86'400;
-inline constexpr std::int64_t max_total_connections = 65'535;
-inline constexpr std::int64_t max_event_log_capacity = 1'000'000;
+inline constexpr std::int64_t max_write_timeout_s = 3'600;
+inline constexpr std::int64_t max_total_connections = gateway::capacity::masters;
+inline constexpr std::int64_t max_event_log_capacity = gateway::capacity::event_log;
 }  // namespace bounds
 
 namespace keys {
@@ -98,6 +102,7 @@ inline constexpr std::string_view tcp_listener[] = {"name",
                                                     "max_connections",
                                                     "max_connections_per_source",
                                                     "idle_timeout_s",
+                                                    "write_timeout_s",
                                                     "allowlist"};
 inline constexpr std::string_view serial_listener[] = {
     "name",   "protocol",  "priority", "device", "baud",        "data_bits",
@@ -872,11 +877,23 @@ private:
         if (!read_enum(v, path, "protocol", out.protocol, true)) {
             return false;
         }
-        static constexpr std::string_view all[] = {
-            "address",        "port",      "max_connections", "max_connections_per_source",
-            "idle_timeout_s", "allowlist", "device",          "baud",
-            "data_bits",      "parity",    "stop_bits",       "mode",
-            "framing",        "rs485",     "low_latency",     "reopen_backoff_ms"};
+        static constexpr std::string_view all[] = {"address",
+                                                   "port",
+                                                   "max_connections",
+                                                   "max_connections_per_source",
+                                                   "idle_timeout_s",
+                                                   "write_timeout_s",
+                                                   "allowlist",
+                                                   "device",
+                                                   "baud",
+                                                   "data_bits",
+                                                   "parity",
+                                                   "stop_bits",
+                                                   "mode",
+                                                   "framing",
+                                                   "rs485",
+                                                   "low_latency",
+                                                   "reopen_backoff_ms"};
         if (out.protocol == listener_protocol::rtu_serial) {
             serial_line_config line;
             if (const json_value* mode = member(v, "mode")) {
@@ -913,10 +930,12 @@ private:
         if (!read_integer(v, path, "port", 1, 65535, tcp.port, true) ||
             !read_integer(v, path, "max_connections", 1, bounds::max_listener_connections,
                           tcp.max_connections) ||
-            !read_integer(v, path, "max_connections_per_source", 1,
+            !read_integer(v, path, "max_connections_per_source", 0,
                           bounds::max_listener_connections, tcp.max_connections_per_source) ||
             !read_integer(v, path, "idle_timeout_s", 0, bounds::max_idle_timeout_s,
-                          tcp.idle_timeout)) {
+                          tcp.idle_timeout) ||
+            !read_integer(v, path, "write_timeout_s", 1, bounds::max_write_timeout_s,
+                          tcp.write_timeout)) {
             return false;
         }
         if (tcp.max_connections_per_source > tcp.max_connections) {

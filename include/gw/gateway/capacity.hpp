@@ -1,0 +1,31 @@
+#pragma once
+// The capacities of the gateway runtime: how many channels, listeners, routes, masters and
+// allowlist entries its fixed tables hold. This is the one place they are defined: the engine's
+// tables are sized from these constants and the configuration reader accepts exactly these
+// bounds, so a configuration that passes --check-config fits the running tables (a larger one
+// is an error naming the key, never a silently truncated policy).
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gw::gateway::capacity {
+
+/// Downstream channels (serial lines and TCP devices).
+inline constexpr std::size_t channels = 32;
+/// Listeners (TCP, RTU-over-TCP and serial master lines).
+inline constexpr std::size_t listeners = 16;
+/// Routes: one per unit id at most (1..247 and the broadcast 0).
+inline constexpr std::size_t routes = 248;
+/// Connected masters across every listener: the session table and the connection counters.
+inline constexpr std::size_t masters = 256;
+/// Allowlist entries per listener (the MGate MB3000-G2 holds 16).
+inline constexpr std::size_t allowlist_entries = 64;
+/// In-memory audit events (the MGate MB3000-G2 keeps 10,000, guide 3.6). The configured
+/// `log.event_log_capacity` may be smaller, never larger.
+inline constexpr std::size_t event_log = 10'000;
+/// Requests queued per channel (all masters together); beyond it a master gets 0x06.
+inline constexpr std::size_t channel_slots = 1024;
+/// Requests one master may have queued on one channel (`queue_per_master`).
+inline constexpr std::size_t queue_per_master = channel_slots;
+
+}  // namespace gw::gateway::capacity

@@ -1,0 +1,132 @@
+#pragma once
+// Checks on a gateway_plan before anything runs it: whether it fits the runtime's tables
+// (gw/gateway/capacity.hpp) and, for a reload, whether the running gateway can take it live.
+// start() and reload() both refuse a plan these checks reject, and --check-config runs them too,
+// so a configuration that checks clean is one that starts.
+
+#include <gw/gateway/capacity.hpp>
+#include <gw/gateway/gateway_plan.hpp>
+#include <gw/router/route_table.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace gw::gateway {
+
+using plan_route_table = router::route_table<capacity::routes>;
+
+/// Builds the route table of `plan` into `out`; an error names the first route it cannot take.
+inline std::string build_routes(const gateway_plan& plan, plan_route_table& out) {
+    out.clear();
+    for (std::size_t i = 0; i < plan.routes.size(); ++i) {
+        const auto& r = plan.routes[i];
+        const std::string which = "routes[" + std::to_string(i) + "] (units " +
+                                  std::to_string(r.first_unit) + "-" + std::to_string(r.last_unit) +
+                                  ")";
+        if (r.channel >= plan.channels.size()) return which + ": no such channel";
+        if (out.size() == capacity::routes)
+            return which + ": more than " + std::to_string(capacity::routes) + " routes";
+        if (!out.add(r)) return which + ": empty, overlaps another route, or maps beyond 247";
+    }
+    return {};
+}
+
+/// Empty when the plan fits the runtime; otherwise what does not, naming the item.
+inline std::string check_plan(const gateway_plan& plan) {
+    if (plan.channels.size() > capacity::channels)
+        return "too many channels: " + std::to_string(plan.channels.size()) + " (at most " +
+               std::to_string(capacity::channels) + ")";
+    if (plan.listeners.size() > capacity::listeners)
+        return "too many listeners: " + std::to_string(plan.listeners.size()) + " (at most " +
+               std::to_string(capacity::listeners) + ")";
+    if (plan.max_connections == 0 || plan.max_connections > capacity::masters)
+        return "limits.max_connections: " + std::to_string(plan.max_connections) +
+               " is outside 1.." + std::to_string(capacity::masters);
+    if (plan.event_log_capacity == 0 || plan.event_log_capacity > capacity::event_log)
+        return "log.event_log_capacity: " + std::to_string(plan.event_log_capacity) +
+               " is outside 1.." + std::to_string(capacity::event_log);
+    for (const auto& c : plan.channels) {
+        if (c.options.queue_per_master == 0 || c.options.queue_per_master > capacity::channel_slots)
+            return "channel '" + c.name + "': queue_per_master " +
+                   std::to_string(c.options.queue_per_master) + " is outside 1.." +
+                   std::to_string(capacity::channel_slots);
+    }
+    for (const auto& l : plan.listeners) {
+        const std::string which = "listener '" + l.name + "'";
+        if (l.allowlist.size() > capacity::allowlist_entries)
+            return which + ": " + std::to_string(l.allowlist.size()) +
+                   " allowlist entries (at most " + std::to_string(capacity::allowlist_entries) +
+                   ")";
+        if (l.limits.max_connections == 0 || l.limits.max_connections > capacity::masters)
+            return which + ": max_connections " + std::to_string(l.limits.max_connections) +
+                   " is outside 1.." + std::to_string(capacity::masters);
+        if (l.limits.max_connections_per_source > l.limits.max_connections)
+            return which + ": max_connections_per_source exceeds max_connections";
+        if (l.write_timeout.count() <= 0) return which + ": the write timeout must be positive";
+        const auto same_name =
+            std::count_if(plan.listeners.begin(), plan.listeners.end(),
+                          [&](const listener_plan& o) { return o.name == l.name; });
+        if (same_name > 1) return which + ": the name is used twice";
+    }
+    for (const auto& c : plan.channels) {
+        const auto same_name =
+            std::count_if(plan.channels.begin(), plan.channels.end(),
+                          [&](const channel_plan& o) { return o.name == c.name; });
+        if (same_name > 1) return "channel '" + c.name + "': the name is used twice";
+    }
+    plan_route_table routes;
+    return build_routes(plan, routes);
+}
+
+inline bool same_link(const std::variant<serial_link_plan, tcp_link_plan>& a,
+                      const std::variant<serial_link_plan, tcp_link_plan>& b) {
+    if (a.index() != b.index()) return false;
+    if (const auto* s = std::get_if<serial_link_plan>(&a))
+        return s->settings == std::get<serial_link_plan>(b).settings;
+    const auto& x = std::get<tcp_link_plan>(a);
+    const auto& y = std::get<tcp_link_plan>(b);
+    return x == y;
+}
+
+/// What a reload from `running` to `next` would need a restart for: channels or listeners
+/// added or removed, a changed link, listener address, port, protocol or serial line. Empty:
+/// everything in `next` can be applied live. Channels and listeners are matched by name.
+inline std::vector<std::string> changes_needing_restart(const gateway_plan& running,
+                                                        const gateway_plan& next) {
+    std::vector<std::string> out;
+    for (const auto& c : next.channels) {
+        const auto it = std::find_if(running.channels.begin(), running.channels.end(),
+                                     [&](const channel_plan& o) { return o.name == c.name; });
+        if (it == running.channels.end()) {
+            out.push_back("channel '" + c.name + "' is new");
+        } else if (!same_link(it->link, c.link) || it->backoff.first != c.backoff.first ||
+                   it->backoff.max != c.backoff.max) {
+            out.push_back("channel '" + c.name + "': its link settings changed");
+        }
+    }
+    for (const auto& c : running.channels) {
+        if (std::none_of(next.channels.begin(), next.channels.end(),
+                         [&](const channel_plan& o) { return o.name == c.name; }))
+            out.push_back("channel '" + c.name + "' was removed");
+    }
+    for (const auto& l : next.listeners) {
+        const auto it = std::find_if(running.listeners.begin(), running.listeners.end(),
+                                     [&](const listener_plan& o) { return o.name == l.name; });
+        if (it == running.listeners.end()) {
+            out.push_back("listener '" + l.name + "' is new");
+        } else if (it->address != l.address || it->port != l.port || it->protocol != l.protocol ||
+                   !(it->serial == l.serial)) {
+            out.push_back("listener '" + l.name + "': its address, port, protocol or line changed");
+        }
+    }
+    for (const auto& l : running.listeners) {
+        if (std::none_of(next.listeners.begin(), next.listeners.end(),
+                         [&](const listener_plan& o) { return o.name == l.name; }))
+            out.push_back("listener '" + l.name + "' was removed");
+    }
+    return out;
+}
+
+}  // namespace gw::gateway

@@ -190,8 +190,8 @@ TEST_CASE("to_json writes every key and reads back to an equal configuration") {
           "\"response_timeout_ms\"", "\"retries\"", "\"inter_frame_delay_ms\"",
           "\"broadcast_turnaround_ms\"", "\"coalesce_reads\"", "\"queue_per_master\"",
           "\"max_connections_per_source\"", "\"idle_timeout_s\"", "\"write_timeout_s\"",
-          "\"allowlist\"", "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"",
-          "\"priority\"", "\"connect_timeout_ms\""}) {
+          "\"allowlist\"", "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"", "\"priority\"",
+          "\"connect_timeout_ms\""}) {
         CHECK_MESSAGE(text.find(key) != std::string::npos, key);
     }
     // Networks are written in prefix form, and a single host without its /32.

@@ -274,6 +274,7 @@ public:
                 break;
             case channel_event::timeout:
             case channel_event::invalid_response:
+            case channel_event::framing_lost:
             case channel_event::gave_up:
             case channel_event::queue_full:
                 e.category = policy::event_category::modbus;

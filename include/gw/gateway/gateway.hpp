@@ -453,9 +453,9 @@ private:
                 plan.options, *this, plan.backoff);
         } else {
             const auto& tcp = std::get<tcp_link_plan>(plan.link);
-            port = std::make_shared<driver<tcp_link>>(
-                io_.get_executor(), index, tcp_link{io_.get_executor(), tcp.host, tcp.port},
-                plan.options, *this, plan.backoff);
+            port = std::make_shared<driver<tcp_link>>(io_.get_executor(), index,
+                                                      tcp_link{io_.get_executor(), tcp},
+                                                      plan.options, *this, plan.backoff);
         }
         router_.add_channel(*port);
         channels_.push_back(std::move(port));

@@ -337,6 +337,7 @@ public:
             case channel_event::invalid_response:
             case channel_event::gave_up:
             case channel_event::queue_full:
+            case channel_event::framing_lost:
                 e.category = policy::event_category::modbus;
                 e.severity = policy::event_severity::warning;
                 e.outcome = policy::event_outcome::failed;

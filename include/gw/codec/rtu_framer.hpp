@@ -153,11 +153,20 @@ public:
     /// a damaged candidate (a checked frame failed). Always false without an expectation.
     constexpr bool reported_noise() const noexcept { return noise_; }
 
-    /// With an expectation: the bytes held begin like the awaited reply (its unit, then its
-    /// function), so that more bytes may still complete it.
+    /// With an expectation: the bytes held contain what may be the start of the awaited reply
+    /// (its unit, then its function or nothing yet), which more bytes could complete. It may
+    /// sit behind a candidate of another unit.
     constexpr bool holds_reply_start() const noexcept {
-        return expecting_ && frame_size_ == 0 && held() > 0 && buf_[begin_] == expected_unit_ &&
-               (held() == 1 || awaited_function(buf_[begin_ + 1]));
+        if (!expecting_ || frame_size_ > 0) {
+            return false;
+        }
+        const auto h = held_bytes();
+        for (std::size_t i = 0; i < h.size(); ++i) {
+            if (h[i] == expected_unit_ && (i + 1 == h.size() || awaited_function(h[i + 1]))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// When poll() must next be called (a partial frame is waiting for silence), for timers.
@@ -479,10 +488,7 @@ private:
                 return s == decode_status::need_more ? std::nullopt
                                                      : std::optional<decode_status>{s};
             }
-            const std::optional<decode_status> s =
-                mode_ == rtu_framing::silence ? closed_silence_step()
-                : hunting()                   ? closed_hunting_step()
-                                              : closed_predicted_step();
+            const std::optional<decode_status> s = closed_step();
             if (s) {
                 return s;
             }
@@ -490,6 +496,13 @@ private:
         closed_ = false;
         reported_ = false;
         return std::nullopt;
+    }
+
+    constexpr std::optional<decode_status> closed_step() noexcept {
+        if (mode_ == rtu_framing::silence) {
+            return closed_silence_step();
+        }
+        return hunting() ? closed_hunting_step() : closed_predicted_step();
     }
 
     constexpr std::optional<decode_status> closed_predicted_step() noexcept {
@@ -549,9 +562,9 @@ private:
             }
         }
         const bool damaged = !expecting_ || awaited_at(0);
-        if (const auto s = skip(n < min_rtu_adu_size ? decode_status::timeout
-                                                     : decode_status::bad_crc,
-                                !damaged, n)) {
+        if (const auto s =
+                skip(n < min_rtu_adu_size ? decode_status::timeout : decode_status::bad_crc,
+                     !damaged, n)) {
             return s;
         }
         return std::nullopt;

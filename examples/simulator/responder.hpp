@@ -274,7 +274,8 @@ private:
 
     // Noise at the RS-485 turnaround, in the shapes that trouble a framer: random bytes; a
     // header of the awaited reply with a large byte count; the reply's own first bytes (a false
-    // start); another unit's header. ASCII: random characters other than ':'.
+    // start); another unit's header. ASCII: random characters other than ':'. By design never a
+    // whole reply-shaped frame with a bad CRC (that is a damaged reply, the bad_crc fault).
     std::size_t make_noise(std::uint8_t unit, std::span<const std::uint8_t> pdu,
                            std::span<std::uint8_t> out) {
         const std::size_t most =
@@ -296,12 +297,12 @@ private:
                 if (n > 1) out[1] = fc;
                 if (n > 2) out[2] = static_cast<std::uint8_t>(0x80 | out[2]);
                 break;
-            case 2:  // the reply's first bytes
+            case 2:  // the reply's first bytes, never all of them: a false start
                 out[0] = unit;
                 for (std::size_t i = 1; i < n && i - 1 < pdu.size(); ++i) {
                     out[i] = pdu[i - 1];
                 }
-                break;
+                return std::min(n, pdu.size() + 1);
             case 3:  // another unit's header
                 out[0] = static_cast<std::uint8_t>(unit == 247 ? 1 : unit + 1);
                 if (n > 1) out[1] = fc;

@@ -698,3 +698,22 @@ TEST_CASE("stream mode: a function of unpredictable length is skipped, the next 
     const auto input = cat({user, spec_request});
     parsegrind(f, input, {error(decode_status::bad_crc), frame(0x11, spec_pdu)});
 }
+
+TEST_CASE("awaited reply: a frame inside the data of a reply of the awaited shape is data") {
+    // Register values that spell unit 1's exception 02 with its CRC: whoever can write those
+    // registers must not be able to turn other masters' reads into exceptions.
+    const auto embedded = rtu(1, bytes{0x83, 0x02});  // 01 83 02 C0 F1
+    bytes pdu{0x03,                                   // function 3
+              0x08};                                  // byte count 8: four registers
+    pdu.insert(pdu.end(), embedded.begin(), embedded.end());
+    pdu.insert(pdu.end(), {0x00, 0x00, 0x00});  // the rest of the fourth register
+    // The channel knows the reply's length (read 4 registers: 10 bytes of PDU).
+    auto known = awaiting(1, 3);
+    known.expect(1, 3, pdu.size());
+    parsegrind(known, rtu(1, pdu), {frame(1, pdu)});
+    // A reply whose length only the device knows (FC 17): an exception inside is never taken.
+    bytes id{0x11, 0x06};  // function 17, byte count 6
+    id.insert(id.end(), embedded.begin(), embedded.end());
+    id.push_back(0xFF);  // run indicator
+    parsegrind(awaiting(1, 0x11), rtu(1, id), {frame(1, id)});
+}

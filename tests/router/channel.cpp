@@ -497,3 +497,20 @@ TEST_CASE("an MBAP header error reports framing_lost so that the driver reconnec
     CHECK(c.counters().invalid_responses == 1);
     CHECK(to_string(channel_event::framing_lost) == "framing_lost");
 }
+
+TEST_CASE("silence framing: noise glued before the reply, delivered at the first timer") {
+    channel_options o;
+    o.rtu_mode = rtu_framing::silence;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    bytes line{0x55, 0xAA};  // noise right before the reply, in the same run
+    const auto reply = rtu(1, read_2_reply);
+    line.insert(line.end(), reply.begin(), reply.end());
+    c.on_receive(line, 10us, sink);
+    REQUIRE(c.deadline());
+    c.on_timer(*c.deadline(), sink);  // the silence: the noise is reported, then the reply
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == read_2_reply);
+}

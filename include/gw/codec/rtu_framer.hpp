@@ -133,18 +133,24 @@ public:
     constexpr void reset() noexcept {
         begin_ = end_ = frame_size_ = 0;
         closed_ = reported_ = discarding_ = noise_ = expecting_ = false;
+        expected_length_ = 0;
     }
 
     /// The reply awaited from now on (a master sets it when its request has gone out, after
-    /// reset()): from `unit`, with `function_code` or its exception. Only a candidate with that
+    /// reset()): from `unit`, with `function_code` or its exception, and `pdu_length` bytes long
+    /// when it is normal (0: unknown; see expected_response_length). Only a candidate with that
     /// function code is framed; other bytes are skipped as noise at once. A gap ends a candidate
-    /// only when its length is unpredictable (silence framing); and a complete frame from `unit`
-    /// found inside the bytes held wins over the candidate before it. A frame from another unit
-    /// is still framed (the master counts a wrong-unit answer) but never wins that way.
-    constexpr void expect(std::uint8_t unit, std::uint8_t function_code) noexcept {
+    /// only when its length is unpredictable (silence framing). A complete frame from `unit`
+    /// found inside the bytes held wins over a candidate before it whose length cannot be the
+    /// reply's (when the length is unknown: only a normal frame wins, so that data a device
+    /// returns cannot smuggle an exception). A frame from another unit is still framed (the
+    /// master counts a wrong-unit answer) but never wins that way.
+    constexpr void expect(std::uint8_t unit, std::uint8_t function_code,
+                          std::size_t pdu_length = 0) noexcept {
         expecting_ = true;
         expected_unit_ = unit;
         expected_function_ = static_cast<std::uint8_t>(function_code & ~exception_flag);
+        expected_length_ = pdu_length;
     }
     constexpr bool expecting() const noexcept { return expecting_; }
 
@@ -217,6 +223,20 @@ private:
     constexpr bool awaited_at(std::size_t at) const noexcept {
         return expecting_ && at + 1 < held() && buf_[begin_ + at] == expected_unit_ &&
                awaited_function(buf_[begin_ + at + 1]);
+    }
+
+    // The candidate at begin_ has the awaited reply's exact shape (unit, function and length,
+    // or an exception of 5 bytes): nothing inside it is preferred over it.
+    constexpr bool head_may_be_reply() const noexcept {
+        if (!awaited_at(0)) {
+            return false;
+        }
+        if (is_exception(buf_[begin_ + 1])) {
+            return true;
+        }
+        const detail::pdu_length l = predict_held();
+        return expected_length_ > 0 && l.kind == detail::pdu_length_kind::known &&
+               l.length == expected_length_;
     }
 
     // Does a silence end what is held? Always in silence mode, never on a stream; while hunting
@@ -353,12 +373,14 @@ private:
     // whole inside a candidate yet ends before it is what a bogus long header hides.
     constexpr std::size_t awaited_frame_inside(std::size_t limit) const noexcept {
         std::size_t found = 0;
-        if (!expecting_) {
-            return found;  // without a unit to match, CRC collisions would cut good frames
+        if (!expecting_ || head_may_be_reply()) {
+            // Without a unit to match, CRC collisions would cut good frames; and inside a
+            // candidate shaped exactly like the reply, what looks like a frame is its data.
+            return found;
         }
         const auto h = held_bytes();
         for (std::size_t at = 1; at + min_rtu_adu_size <= h.size(); ++at) {
-            if (!awaited_at(at)) {
+            if (!awaited_at(at) || (expected_length_ == 0 && is_exception(h[at + 1]))) {
                 continue;
             }
             const detail::pdu_length l = detail::predict(dir_, h.subspan(at + 1));
@@ -582,8 +604,9 @@ private:
     bool reported_ = false;    // this run of bad bytes has already been reported
     bool discarding_ = false;  // silence mode: dropping an over-long run until silence
     bool strict_t1_5_ = false;
-    bool noise_ = false;      // the error reported last was noise (see reported_noise)
-    bool expecting_ = false;  // expect() was called since the last reset
+    bool noise_ = false;               // the error reported last was noise (see reported_noise)
+    bool expecting_ = false;           // expect() was called since the last reset
+    std::size_t expected_length_ = 0;  // of a normal reply's PDU, 0: unknown
     std::uint8_t expected_unit_ = 0;
     std::uint8_t expected_function_ = 0;
 };

@@ -131,7 +131,8 @@ public:
         rtu_rx_.reset();
         // The framer hunts for this reply only: noise that is not its start is skipped at once,
         // and a bogus header cannot hide it (codec/rtu_framer.hpp).
-        rtu_rx_.expect(queue_[current_].adu.unit(), queue_[current_].adu.pdu()[0]);
+        const auto request = queue_[current_].adu.pdu();
+        rtu_rx_.expect(queue_[current_].adu.unit(), request[0], expected_response_length(request));
         ascii_rx_.reset();
         mbap_rx_size_ = 0;
         corrupt_since_.reset();
@@ -169,12 +170,9 @@ public:
     void on_timer(transport::time_point now, S& sink) noexcept {
         if (state_ == state::awaiting) {
             if (options_.framing == channel_framing::rtu) {
-                const auto r = rtu_rx_.poll(now);
-                on_framer_status(r.status, rtu_rx_.unit(), rtu_rx_.pdu(), now, sink,
-                                 rtu_rx_.reported_noise());
+                drain(rtu_rx_, now, sink);
             } else if (options_.framing == channel_framing::ascii) {
-                const auto r = ascii_rx_.poll(now);
-                on_framer_status(r.status, ascii_rx_.unit(), ascii_rx_.pdu(), now, sink);
+                drain(ascii_rx_, now, sink);
             }
             if (state_ == state::awaiting && corrupt_since_ && !candidate_held() &&
                 now >= *corrupt_since_ + options_.timing.t3_5) {
@@ -337,6 +335,19 @@ private:
                 return;
             }
             if (r.status == decode_status::need_more) return;
+        }
+    }
+
+    /// Polls a serial framer until it has nothing more to say: a silence may end noise and the
+    /// frame behind it, reported one after the other.
+    template <class Framer, class S>
+    void drain(Framer& framer, transport::time_point now, S& sink) noexcept {
+        for (std::size_t guard = 0; guard < 2 * max_ascii_frame_chars; ++guard) {
+            const auto r = framer.poll(now);
+            bool noise = false;
+            if constexpr (requires { framer.reported_noise(); }) noise = framer.reported_noise();
+            on_framer_status(r.status, framer.unit(), framer.pdu(), now, sink, noise);
+            if (state_ != state::awaiting || r.status == decode_status::need_more) return;
         }
     }
 

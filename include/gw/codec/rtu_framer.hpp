@@ -142,8 +142,9 @@ public:
     /// function code is framed; other bytes are skipped as noise at once. A gap ends a candidate
     /// only when its length is unpredictable (silence framing). A complete frame from `unit`
     /// found inside the bytes held wins over a candidate before it whose length cannot be the
-    /// reply's (when the length is unknown: only a normal frame wins, so that data a device
-    /// returns cannot smuggle an exception). A frame from another unit is still framed (the
+    /// reply's (when the length is unknown and the candidate is from `unit`: only a normal frame
+    /// wins, so that data a device returns cannot smuggle an exception). A frame from another
+    /// unit is still framed (the
     /// master counts a wrong-unit answer) but never wins that way.
     constexpr void expect(std::uint8_t unit, std::uint8_t function_code,
                           std::size_t pdu_length = 0) noexcept {
@@ -380,7 +381,10 @@ private:
         }
         const auto h = held_bytes();
         for (std::size_t at = 1; at + min_rtu_adu_size <= h.size(); ++at) {
-            if (!awaited_at(at) || (expected_length_ == 0 && is_exception(h[at + 1]))) {
+            // Where the length is unknown, an exception inside a candidate of the awaited unit
+            // may be its data: only a normal frame wins there.
+            if (!awaited_at(at) ||
+                (expected_length_ == 0 && awaited_at(0) && is_exception(h[at + 1]))) {
                 continue;
             }
             const detail::pdu_length l = detail::predict(dir_, h.subspan(at + 1));

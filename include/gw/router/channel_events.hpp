@@ -22,8 +22,9 @@ enum class channel_event : std::uint8_t {
     unexpected_bytes,  ///< bytes arrived while no reply was awaited (a late or stray frame)
     broadcast_sent,    ///< a unit-0 request was sent; no reply is awaited
     transport_failed,  ///< the line or connection failed: queued requests answered 0x0B
-    framing_lost,      ///< an MBAP header error from a downstream TCP device: the stream cannot
-                       ///< resynchronise
+    /// An MBAP header error from a downstream TCP device: the stream cannot resynchronise; the
+    /// driver must close and reopen the connection (the attempt has failed already).
+    framing_lost,
 };
 
 constexpr std::string_view to_string(channel_event e) noexcept {

@@ -59,6 +59,8 @@ inline gateway::gateway_plan plan_from_config(
             p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp
                                     ? router::channel_framing::rtu
                                     : router::channel_framing::mbap;
+            // RTU frames on a TCP stream: gaps between segments never end a frame.
+            p.options.rtu_mode = rtu_framing::stream;
             p.backoff = {t->reconnect_backoff.initial, t->reconnect_backoff.max};
         } else {
             transport::serial_settings sim;

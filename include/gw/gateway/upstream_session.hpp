@@ -72,7 +72,11 @@ public:
         , idle_timer_{stream_.get_executor()}
         , write_timer_{stream_.get_executor()}
         , silence_timer_{stream_.get_executor()}
-        , rtu_rx_{pdu_direction::request, rtu_framing::predicted, options.timing} {}
+        // A serial line ends a frame of unknown length by silence; on TCP a gap means nothing
+        // (segments arrive whenever the network delivers them), so frames are predicted only.
+        , rtu_rx_{pdu_direction::request,
+                  options.rtu_silence ? rtu_framing::predicted : rtu_framing::stream,
+                  options.timing} {}
 
     /// Takes a master id and starts reading; false if every id is taken (caller closes).
     bool start(router::master_id id) {

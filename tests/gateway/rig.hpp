@@ -369,7 +369,7 @@ public:
             io_.run_one();
         watchdog.cancel();
         io_.poll();
-        REQUIRE_MESSAGE(!expired, "timed out waiting for " << what);
+        REQUIRE_MESSAGE(!expired, "timed out waiting for " << std::string{what});
     }
 
     /// Runs the io_context for `d` (a pause in the test, never a synchronisation).

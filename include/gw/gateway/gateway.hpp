@@ -503,8 +503,14 @@ private:
             if (!ec) {
                 if (l.accept_backoff.count() > 0) {
                     l.accept_backoff = std::chrono::milliseconds{0};
+                    // Failures inside the last window are reported here, not lost.
                     log_line(policy::event_severity::notice,
-                             "listener " + l.plan.name + ": accepting connections again");
+                             "listener " + l.plan.name + ": accepting connections again" +
+                                 (l.failures_unlogged > 0
+                                      ? " (" + std::to_string(l.failures_unlogged) +
+                                            " more accept failure(s) since the last report)"
+                                      : std::string{}));
+                    l.failures_unlogged = 0;
                 }
                 on_accepted(l, std::move(socket));
                 accept(l);
@@ -525,7 +531,9 @@ private:
                                ? accept_backoff_first
                                : std::min(l.accept_backoff * 2, accept_backoff_max);
         const auto now = clock_.now();
-        if (l.failures_unlogged == 1 || now - l.last_failure_log >= accept_log_window) {
+        // The first failure ever, then at most one line per window: failures_unlogged is back
+        // to 0 after each line, so it cannot tell the first of a burst.
+        if (l.counters.accept_failures == 1 || now - l.last_failure_log >= accept_log_window) {
             log_line(policy::event_severity::error,
                      "listener " + l.plan.name + ": accept: " + ec.message() + " (" +
                          std::to_string(l.failures_unlogged) +

@@ -7,6 +7,7 @@
 
 #include "gateway/rig.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -21,8 +22,8 @@ class rlimit_guard {
 public:
     rlimit_guard() {
         REQUIRE(getrlimit(RLIMIT_NOFILE, &saved_) == 0);
-        // dup() returns the lowest free number: every descriptor below it is open.
-        const int lowest_free = dup(0);
+        // open() returns the lowest free number: every descriptor below it is open.
+        const int lowest_free = open("/dev/null", O_RDONLY | O_CLOEXEC);
         REQUIRE(lowest_free >= 0);
         close(lowest_free);
         rlimit lowered = saved_;

@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ clang-14 libclang-rt-14-dev clang-format clang-tidy zip
   # libraries
   libasio-dev libboost1.81-dev libboost-json1.81-dev libwolfssl-dev doctest-dev libbenchmark-dev
+  libcli11-dev
   # real Modbus peers and virtual serial lines for integration tests and baselines
   libmodbus-dev mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
   # bare metal: cross compiler, newlib and QEMU

@@ -17,6 +17,9 @@
 #include <gw/gateway/log_sink.hpp>
 #include <gw/gateway/status_writer.hpp>
 
+#include <CLI/CLI.hpp>
+
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -34,35 +37,17 @@ constexpr std::string_view version = "gw_gateway 0.1.0";
 /// Log lines waiting for the writer thread at most; beyond that they are dropped and counted.
 constexpr std::size_t log_queue_lines = 4096;
 
-constexpr std::string_view usage = R"(usage: gw_gateway [options]
-
-Runs a Modbus gateway in the foreground. Without a configuration it runs the embedded default:
+constexpr std::string_view description =
+    R"(Runs a Modbus gateway in the foreground. Without a configuration it runs the embedded default:
 a simulated RTU device (units 1-3) on a virtual serial line, Modbus TCP on 127.0.0.1:1502 and a
-priority listener on 127.0.0.1:1503.
+priority listener on 127.0.0.1:1503.)";
 
-Configuration:
-  -c, --config FILE          run the gateway described by FILE (JSON with comments)
-      --check-config FILE    validate FILE, print the first error (file:line:column: key: why)
-      --print-default-config print the embedded default configuration, commented
-Quick start without a file (one serial line, one or two listeners):
-      --serial DEVICE        the serial line, e.g. /dev/ttyUSB0
-      --baud N               baud rate (default 19200)
-      --parity none|even|odd (default even)  --data-bits 7|8 (8)  --stop-bits 1|2 (1)
-      --mode rtu|ascii       (default rtu)
-      --listen ADDR:PORT     Modbus TCP listener, e.g. 127.0.0.1:1502 or [::1]:1502 (default 127.0.0.1:1502)
-      --priority-listen ADDR:PORT  a listener whose requests go first (MGate: port 7502)
-      --units RANGE          unit ids routed to the line (default 1-247)
-      --timeout-ms N         response timeout (default 1000)  --retries N (default 0)
-Operation:
-      --status-file FILE     write counters as JSON here on SIGUSR1 and at exit (atomically)
-      --log-level LEVEL      error|warning|notice|info (default notice)
-      --version, --help
-Signals: SIGTERM/SIGINT stop gracefully (requests in flight are answered), SIGHUP reloads the
+constexpr std::string_view footer =
+    R"(Signals: SIGTERM/SIGINT stop gracefully (requests in flight are answered), SIGHUP reloads the
 configuration file, SIGUSR1 writes the counters (log and --status-file).
 
 Query the embedded default with mbpoll:
-  mbpoll -m tcp -a 1 -p 1502 -t 4 -r 1 -c 10 -1 127.0.0.1
-)";
+  mbpoll -m tcp -a 1 -p 1502 -t 4 -r 1 -c 10 -1 127.0.0.1)";
 
 struct options {
     std::optional<std::string> config_path;
@@ -71,14 +56,14 @@ struct options {
     std::optional<std::string> serial;
     std::uint32_t baud = 19200;
     std::string parity = "even";
-    std::uint8_t data_bits = 8;
-    std::uint8_t stop_bits = 1;
+    unsigned data_bits = 8;
+    unsigned stop_bits = 1;
     std::string mode = "rtu";
     std::vector<std::string> listen;
     std::vector<std::string> priority_listen;
     std::string units = "1-247";
     std::uint32_t timeout_ms = 1000;
-    std::uint8_t retries = 0;
+    unsigned retries = 0;
     std::optional<std::string> status_file;
     std::optional<std::string> log_level;
 };
@@ -88,114 +73,172 @@ struct options {
     std::exit(2);
 }
 
-std::uint32_t to_number(std::string_view flag, std::string_view text, std::uint32_t max) {
-    std::uint64_t value = 0;
-    if (text.empty() || text.size() > 10)
-        fail_usage(std::string(flag) + ": '" + std::string(text) + "' is not a number");
-    for (char c : text) {
-        if (c < '0' || c > '9')
-            fail_usage(std::string(flag) + ": '" + std::string(text) + "' is not a number");
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (value > max)
-        fail_usage(std::string(flag) + ": " + std::string(text) + " is out of range 0.." +
-                   std::to_string(max));
-    return static_cast<std::uint32_t>(value);
-}
-
+/// The command line, declared with CLI11: ranges, choices and exclusions are checked there and
+/// --help is generated from the same declarations.
 options parse_args(int argc, char** argv) {
     options o;
-    const std::vector<std::string_view> args(argv + 1, argv + argc);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const auto flag = args[i];
-        const auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) fail_usage(std::string(flag) + " needs a value");
-            return std::string(args[++i]);
-        };
-        if (flag == "--help" || flag == "-h") {
-            std::cout << usage;
-            std::exit(0);
-        } else if (flag == "--version") {
+    CLI::App app{std::string{description}, "gw_gateway"};
+    app.footer(std::string{footer});
+    app.add_flag_callback(
+        "--version",
+        [] {
             std::cout << version << "\n";
             std::exit(0);
-        } else if (flag == "-c" || flag == "--config") {
-            o.config_path = value();
-        } else if (flag == "--check-config") {
-            o.check_path = value();
-        } else if (flag == "--print-default-config") {
-            o.print_default = true;
-        } else if (flag == "--serial") {
-            o.serial = value();
-        } else if (flag == "--baud") {
-            o.baud = to_number(flag, value(), 4'000'000);
-        } else if (flag == "--parity") {
-            o.parity = value();
-        } else if (flag == "--data-bits") {
-            o.data_bits = static_cast<std::uint8_t>(to_number(flag, value(), 8));
-        } else if (flag == "--stop-bits") {
-            o.stop_bits = static_cast<std::uint8_t>(to_number(flag, value(), 2));
-        } else if (flag == "--mode") {
-            o.mode = value();
-        } else if (flag == "--listen") {
-            o.listen.push_back(value());
-        } else if (flag == "--priority-listen") {
-            o.priority_listen.push_back(value());
-        } else if (flag == "--units") {
-            o.units = value();
-        } else if (flag == "--timeout-ms") {
-            o.timeout_ms = to_number(flag, value(), 60'000);
-        } else if (flag == "--retries") {
-            o.retries = static_cast<std::uint8_t>(to_number(flag, value(), 10));
-        } else if (flag == "--status-file") {
-            o.status_file = value();
-        } else if (flag == "--log-level") {
-            o.log_level = value();
-        } else {
-            fail_usage("unknown option '" + std::string(flag) + "'");
-        }
+        },
+        "print the version and exit");
+    app.get_formatter()->column_width(30);
+
+    auto* config = app.add_option("-c,--config", o.config_path,
+                                  "run the gateway described by FILE (JSON with comments)")
+                       ->type_name("FILE")
+                       ->group("Configuration");
+    auto* check =
+        app.add_option("--check-config", o.check_path,
+                       "validate FILE, print the first error (file:line:column: key: why)")
+            ->type_name("FILE")
+            ->group("Configuration");
+    auto* print = app.add_flag("--print-default-config", o.print_default,
+                               "print the embedded default configuration, commented")
+                      ->group("Configuration");
+
+    const std::string quick = "Quick start without a file (one serial line, one or two listeners)";
+    auto* serial = app.add_option("--serial", o.serial, "the serial line, e.g. /dev/ttyUSB0")
+                       ->type_name("DEVICE")
+                       ->group(quick);
+    std::vector<CLI::Option*> line_options;
+    line_options.push_back(app.add_option("--baud", o.baud, "baud rate")
+                               ->check(CLI::Range(50, 4'000'000))
+                               ->capture_default_str()
+                               ->group(quick));
+    line_options.push_back(app.add_option("--parity", o.parity, "parity")
+                               ->check(CLI::IsMember({"none", "even", "odd"}))
+                               ->capture_default_str()
+                               ->group(quick));
+    line_options.push_back(app.add_option("--data-bits", o.data_bits, "data bits")
+                               ->check(CLI::Range(7, 8))
+                               ->capture_default_str()
+                               ->group(quick));
+    line_options.push_back(app.add_option("--stop-bits", o.stop_bits, "stop bits")
+                               ->check(CLI::Range(1, 2))
+                               ->capture_default_str()
+                               ->group(quick));
+    line_options.push_back(app.add_option("--mode", o.mode, "framing on the line")
+                               ->check(CLI::IsMember({"rtu", "ascii"}))
+                               ->capture_default_str()
+                               ->group(quick));
+    line_options.push_back(
+        app.add_option("--listen", o.listen,
+                       "Modbus TCP listener, e.g. 127.0.0.1:1502 or [::1]:1502 (default "
+                       "127.0.0.1:1502)")
+            ->type_name("ADDR:PORT")
+            ->group(quick));
+    line_options.push_back(app.add_option("--priority-listen", o.priority_listen,
+                                          "a listener whose requests go first (MGate: port 7502)")
+                               ->type_name("ADDR:PORT")
+                               ->group(quick));
+    line_options.push_back(app.add_option("--units", o.units, "unit ids routed to the line")
+                               ->type_name("RANGE")
+                               ->capture_default_str()
+                               ->group(quick));
+    line_options.push_back(app.add_option("--timeout-ms", o.timeout_ms, "response timeout")
+                               ->check(CLI::Range(1, 60'000))
+                               ->capture_default_str()
+                               ->group(quick));
+    line_options.push_back(app.add_option("--retries", o.retries, "extra attempts")
+                               ->check(CLI::Range(0, 10))
+                               ->capture_default_str()
+                               ->group(quick));
+    for (auto* option : line_options)
+        option->needs(serial);
+
+    app.add_option("--status-file", o.status_file,
+                   "write counters as JSON here on SIGUSR1 and at exit (atomically)")
+        ->type_name("FILE")
+        ->group("Operation");
+    app.add_option("--log-level", o.log_level, "log events of this severity and above")
+        ->check(CLI::IsMember({"error", "warning", "notice", "info", "debug"}))
+        ->group("Operation");
+
+    config->excludes(serial)->excludes(check)->excludes(print);
+    check->excludes(serial)->excludes(print);
+    print->excludes(serial);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help exits 0; every usage error exits 2, as before CLI11.
+        std::exit(app.exit(e) == 0 ? 0 : 2);
     }
-    if (o.config_path && o.serial) fail_usage("--config and --serial exclude each other");
     return o;
 }
 
-/// The quick-start flags, written as the configuration file they stand for, so that they pass
-/// through exactly the same validation as a file does.
-std::string config_text_from_flags(const options& o) {
-    const auto quote = [](const std::string& s) {
-        std::string out = "\"";
-        for (char c : s) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        return out + "\"";
-    };
-    const auto listener = [&](const std::string& name, const std::string& addr_port,
-                              const char* priority) {
+/// The quick-start flags as the configuration they stand for, built as a value. CLI11 checked
+/// each flag's range; what is left to check (addresses, the unit range) is checked here, and the
+/// whole configuration then passes the same plan checks as a file (check_plan at start).
+gw::config::gateway_config config_from_flags(const options& o) {
+    gw::config::gateway_config c;
+    gw::config::channel_config line;
+    line.name = "line";
+    gw::config::serial_line_config s;
+    s.device = *o.serial;
+    s.baud = o.baud;
+    s.data_bits = static_cast<std::uint8_t>(o.data_bits);
+    s.stop_bits = static_cast<std::uint8_t>(o.stop_bits);
+    s.parity = o.parity == "none"  ? gw::config::serial_parity::none
+               : o.parity == "odd" ? gw::config::serial_parity::odd
+                                   : gw::config::serial_parity::even;
+    s.mode = o.mode == "ascii" ? gw::config::serial_mode::ascii : gw::config::serial_mode::rtu;
+    line.link = s;
+    line.response_timeout = std::chrono::milliseconds{o.timeout_ms};
+    line.retries = static_cast<std::uint8_t>(o.retries);
+    c.channels.push_back(line);
+
+    const auto add_listener = [&](const std::string& name, const std::string& addr_port,
+                                  gw::config::priority_class priority) {
         std::string error;
         const auto hp = gw::transport::split_host_port(addr_port, error);
         if (!hp) fail_usage("--listen " + addr_port + ": " + error);
-        return "{\"name\": " + quote(name) +
-               ", \"protocol\": \"modbus_tcp\", \"address\": " + quote(hp->host) +
-               ", \"port\": " + std::to_string(hp->port) + ", \"priority\": \"" + priority + "\"}";
+        gw::config::ip_address parsed;
+        if (!gw::config::parse_ip_address(hp->host, parsed))
+            fail_usage("--listen " + addr_port + ": '" + hp->host +
+                       "' is not an IP address (such as 127.0.0.1 or ::1)");
+        gw::config::listener_config l;
+        l.name = name;
+        l.priority = priority;
+        gw::config::tcp_listener_config t;
+        t.address = hp->host;
+        t.port = hp->port;
+        l.endpoint = t;
+        c.listeners.push_back(l);
     };
-    std::string listeners;
-    auto normal = o.listen.empty() ? std::vector<std::string>{"127.0.0.1:1502"} : o.listen;
-    for (std::size_t i = 0; i < normal.size(); ++i) {
-        listeners += (listeners.empty() ? "" : ", ") +
-                     listener("tcp" + std::to_string(i), normal[i], "normal");
-    }
-    for (std::size_t i = 0; i < o.priority_listen.size(); ++i) {
-        listeners += ", " + listener("priority" + std::to_string(i), o.priority_listen[i], "high");
-    }
-    const auto dash = o.units.find('-');
-    const std::string units = dash == std::string::npos ? o.units : quote(o.units);
-    return "{\"channels\": [{\"name\": \"line\", \"type\": \"serial\", \"device\": " +
-           quote(*o.serial) + ", \"baud\": " + std::to_string(o.baud) +
-           ", \"parity\": " + quote(o.parity) + ", \"data_bits\": " + std::to_string(o.data_bits) +
-           ", \"stop_bits\": " + std::to_string(o.stop_bits) + ", \"mode\": " + quote(o.mode) +
-           ", \"response_timeout_ms\": " + std::to_string(o.timeout_ms) +
-           ", \"retries\": " + std::to_string(o.retries) + "}], \"listeners\": [" + listeners +
-           "], \"routes\": [{\"units\": " + units + ", \"channel\": \"line\"}]}";
+    const auto normal = o.listen.empty() ? std::vector<std::string>{"127.0.0.1:1502"} : o.listen;
+    for (std::size_t i = 0; i < normal.size(); ++i)
+        add_listener("tcp" + std::to_string(i), normal[i], gw::config::priority_class::normal);
+    for (std::size_t i = 0; i < o.priority_listen.size(); ++i)
+        add_listener("priority" + std::to_string(i), o.priority_listen[i],
+                     gw::config::priority_class::high);
+
+    // --units N or A-B, within 0..247 (0: broadcasts).
+    const auto unit = [&](std::string_view text) {
+        unsigned value = 0;
+        const auto* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (ec != std::errc{} || ptr != end || value > 247)
+            fail_usage("--units " + o.units + ": '" + std::string{text} +
+                       "' is not a unit id 0..247");
+        return static_cast<std::uint8_t>(value);
+    };
+    const std::string_view units{o.units};
+    const auto dash = units.find('-');
+    gw::config::route_config route;
+    route.channel = "line";
+    route.units.first = unit(units.substr(0, dash));
+    route.units.last =
+        dash == std::string_view::npos ? route.units.first : unit(units.substr(dash + 1));
+    if (route.units.first > route.units.last)
+        fail_usage("--units " + o.units + ": the range is empty");
+    c.routes.push_back(route);
+    return c;
 }
 
 gw::config::log_level log_level_named(const std::string& name) {
@@ -252,8 +295,7 @@ int main(int argc, char** argv) {
     // Where the configuration comes from decides what SIGHUP reloads.
     const auto load = [&]() -> std::variant<gw::config::gateway_config, gw::config::config_error> {
         if (opts.config_path) return gw::config::load_config_file(*opts.config_path);
-        if (opts.serial)
-            return gw::config::parse_config(config_text_from_flags(opts), "<command line>");
+        if (opts.serial) return config_from_flags(opts);
         return gw::config::parse_config(gw::config::default_config_text(), "<embedded default>");
     };
     auto loaded = load();

@@ -19,13 +19,7 @@ inline transport::serial_settings to_serial_settings(const config::serial_line_c
                  : s.parity == config::serial_parity::even ? transport::parity::even
                                                            : transport::parity::odd;
     out.stop_bits = s.stop_bits;
-    out.rs485.enabled = s.rs485.enabled;
-    out.rs485.rts_on_send = s.rs485.rts_on_send;
-    out.rs485.rts_after_send = s.rs485.rts_after_send;
-    out.rs485.delay_rts_before_send_ms = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_before_send).count());
-    out.rs485.delay_rts_after_send_ms = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(s.rs485.delay_after_send).count());
+    out.rs485 = s.rs485;  // one type from the file to TIOCSRS485: nothing to convert or round
     out.low_latency = s.low_latency;
     return out;
 }
@@ -57,10 +51,16 @@ inline gateway::gateway_plan plan_from_config(
             p.options.timing = rtu_timing_for_baud(s->baud);
             p.backoff = {s->reopen_backoff.initial, s->reopen_backoff.max};
         } else if (const auto* t = std::get_if<config::tcp_device_config>(&ch.link)) {
-            p.link = gateway::tcp_link_plan{t->host, t->port};
+            gateway::tcp_link_plan link;
+            link.host = t->host;
+            link.port = t->port;
+            link.connect_timeout = t->connect_timeout;
+            p.link = link;
             p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp
                                     ? router::channel_framing::rtu
                                     : router::channel_framing::mbap;
+            // RTU frames on a TCP stream: gaps between segments never end a frame.
+            p.options.rtu_mode = rtu_framing::stream;
             p.backoff = {t->reconnect_backoff.initial, t->reconnect_backoff.max};
         } else {
             transport::serial_settings sim;

@@ -49,9 +49,13 @@ inline constexpr std::string_view usage_text =
     "                      coil[i]=(i%3==0), discrete[i]=(i odd), 10000 entries each\n"
     "  --delay-us N        reply this long after the request (default 0)\n"
     "  --wire-time         also delay by the request's and reply's time on the line\n"
-    "  --fault KIND        silence|bad_crc|wrong_unit|garbage|truncated\n"
+    "  --fault KIND        silence|bad_crc|wrong_unit|garbage|truncated|noise\n"
+    "                      (noise: random noise, a silence, then the good reply)\n"
     "  --fault-unit N      only requests to unit N get the fault (default: all units)\n"
     "  --fault-every N     fault every Nth such request (default 1: each one)\n"
+    "  --noise-max N       noise: 1..N bytes of noise (default 8, at most 32)\n"
+    "  --noise-gap-us A-B  noise: the silence before the reply, A to B us (default 2000-5000)\n"
+    "  --seed N            noise: seed of the shapes, lengths and gaps (default 1)\n"
     "  --server-id TEXT    FC 17 server id (default \"gw simulator\")\n"
     "  --verbose           log every request to stderr\n"
     "  --help              this text\n";
@@ -191,7 +195,8 @@ inline cli_result parse_cli(std::span<const std::string_view> args) {
             const auto v = value();
             const auto f = v ? parse_fault(*v) : std::nullopt;
             if (!f) {
-                return fail("--fault must be silence, bad_crc, wrong_unit, garbage or truncated");
+                return fail(
+                    "--fault must be silence, bad_crc, wrong_unit, garbage, truncated or noise");
             }
             o.simulator.device.fault.kind = *f;
         } else if (arg == "--fault-unit") {
@@ -201,6 +206,34 @@ inline cli_result parse_cli(std::span<const std::string_view> args) {
                 return fail("--fault-unit needs a unit id from 1 to 247");
             }
             o.simulator.device.fault.unit = *u;
+        } else if (arg == "--noise-max") {
+            const auto v = value();
+            const auto n = v ? detail::parse_number<std::size_t>(*v) : std::nullopt;
+            if (!n || *n == 0 || *n > max_noise_bytes) {
+                return fail("--noise-max needs a number from 1 to 32");
+            }
+            o.simulator.device.fault.noise_max = *n;
+        } else if (arg == "--noise-gap-us") {
+            const auto v = value();
+            const auto dash = v ? v->find('-') : std::string_view::npos;
+            const auto low = dash != std::string_view::npos
+                                 ? detail::parse_number<std::uint32_t>(v->substr(0, dash))
+                                 : std::nullopt;
+            const auto high = dash != std::string_view::npos
+                                  ? detail::parse_number<std::uint32_t>(v->substr(dash + 1))
+                                  : std::nullopt;
+            if (!low || !high || *high < *low) {
+                return fail("--noise-gap-us needs a range of microseconds, e.g. 2000-5000");
+            }
+            o.simulator.device.fault.noise_gap_min = std::chrono::microseconds{*low};
+            o.simulator.device.fault.noise_gap_max = std::chrono::microseconds{*high};
+        } else if (arg == "--seed") {
+            const auto v = value();
+            const auto n = v ? detail::parse_number<std::uint32_t>(*v) : std::nullopt;
+            if (!n) {
+                return fail("--seed needs a number");
+            }
+            o.simulator.device.fault.seed = *n;
         } else if (arg == "--fault-every") {
             const auto v = value();
             const auto n = v ? detail::parse_number<std::uint32_t>(*v) : std::nullopt;

@@ -10,12 +10,14 @@
 #include <gw/device/server.hpp>
 #include <gw/device/static_data_model.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,11 +39,12 @@ enum class fault_kind : std::uint8_t {
     wrong_unit,  ///< a well-formed reply from another unit id
     garbage,     ///< line noise before an otherwise good reply
     truncated,   ///< only the first half of the reply
+    noise,       ///< random line noise, a gap, then the good reply (noise at the turnaround)
 };
 
-inline constexpr std::array<fault_kind, 5> all_faults{fault_kind::silence, fault_kind::bad_crc,
+inline constexpr std::array<fault_kind, 6> all_faults{fault_kind::silence,    fault_kind::bad_crc,
                                                       fault_kind::wrong_unit, fault_kind::garbage,
-                                                      fault_kind::truncated};
+                                                      fault_kind::truncated,  fault_kind::noise};
 
 constexpr std::string_view to_string(fault_kind f) noexcept {
     switch (f) {
@@ -57,6 +60,8 @@ constexpr std::string_view to_string(fault_kind f) noexcept {
             return "garbage";
         case fault_kind::truncated:
             return "truncated";
+        case fault_kind::noise:
+            return "noise";
     }
     return "?";
 }
@@ -73,10 +78,25 @@ constexpr std::optional<fault_kind> parse_fault(std::string_view text) noexcept 
     return std::nullopt;
 }
 
+/// The noise fault's longest burst.
+inline constexpr std::size_t max_noise_bytes = 32;
+
 struct fault_settings {
     fault_kind kind = fault_kind::none;
     std::optional<std::uint8_t> unit;  ///< only requests to this unit qualify (all when empty)
     std::uint32_t every = 1;           ///< the fault hits every Nth qualifying request
+    /// noise: 1..noise_max bytes (at most max_noise_bytes), then a silence of noise_gap_min to
+    /// noise_gap_max before the reply; the shapes and lengths come from `seed`.
+    std::size_t noise_max = 8;
+    std::chrono::microseconds noise_gap_min{2000};
+    std::chrono::microseconds noise_gap_max{5000};
+    std::uint32_t seed = 1;
+};
+
+/// A reply sent in two parts: the first `first` bytes, a silence of `gap`, then the rest.
+struct reply_split {
+    std::size_t first = 0;  ///< 0: the reply goes out in one piece
+    std::chrono::microseconds gap{0};
 };
 
 struct responder_settings {
@@ -134,10 +154,11 @@ struct responder_counters {
 
 class responder {
 public:
-    /// Longest reply: an ASCII frame of a full PDU plus the garbage prefix.
-    static constexpr std::size_t max_reply_size = max_ascii_frame_chars + 8;
+    /// Longest reply: an ASCII frame of a full PDU plus the garbage or noise prefix.
+    static constexpr std::size_t max_reply_size = max_ascii_frame_chars + max_noise_bytes;
 
-    explicit responder(const responder_settings& settings) : settings_(settings) {
+    explicit responder(const responder_settings& settings)
+        : settings_(settings), random_(settings.fault.seed) {
         for (const auto id : settings_.units) {
             if (id == 0 || by_id_[id] != nullptr) {
                 continue;  // 0 is broadcast, duplicates are harmless
@@ -156,6 +177,7 @@ public:
     /// mode, or the silence fault).
     std::span<const std::uint8_t> respond(std::uint8_t unit, std::span<const std::uint8_t> pdu) {
         last_fault_ = fault_kind::none;
+        last_split_ = {};
         ++counters_.requests;
         if (unit == 0) {
             ++counters_.broadcasts;
@@ -203,6 +225,8 @@ public:
     }
 
     fault_kind last_fault() const noexcept { return last_fault_; }
+    /// How the last reply goes on the line (the noise fault sends it in two parts).
+    reply_split last_split() const noexcept { return last_split_; }
     const responder_counters& counters() const noexcept { return counters_; }
     const responder_settings& settings() const noexcept { return settings_; }
 
@@ -244,10 +268,65 @@ private:
                                                 : encode_ascii(unit, pdu, out);
     }
 
+    std::uint32_t random_below(std::uint32_t n) {
+        return std::uniform_int_distribution<std::uint32_t>{0, n - 1}(random_);
+    }
+
+    // Noise at the RS-485 turnaround, in the shapes that trouble a framer: random bytes; a
+    // header of the awaited reply with a large byte count; the reply's own first bytes (a false
+    // start); another unit's header. ASCII: random characters other than ':'. By design never a
+    // whole reply-shaped frame with a bad CRC (that is a damaged reply, the bad_crc fault).
+    std::size_t make_noise(std::uint8_t unit, std::span<const std::uint8_t> pdu,
+                           std::span<std::uint8_t> out) {
+        const std::size_t most =
+            std::clamp<std::size_t>(settings_.fault.noise_max, 1, max_noise_bytes);
+        const std::size_t n = 1 + random_below(static_cast<std::uint32_t>(most));
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = static_cast<std::uint8_t>(random_below(256));
+        }
+        const std::uint8_t fc = pdu.empty() ? 0 : pdu[0];
+        if (settings_.mode == wire_mode::ascii) {
+            for (std::size_t i = 0; i < n; ++i) {
+                out[i] = out[i] == ':' ? '#' : out[i];
+            }
+            return n;
+        }
+        switch (random_below(4)) {
+            case 1:  // unit, function, byte count 128..255
+                out[0] = unit;
+                if (n > 1) out[1] = fc;
+                if (n > 2) out[2] = static_cast<std::uint8_t>(0x80 | out[2]);
+                break;
+            case 2:  // the reply's first bytes, never all of them: a false start
+                out[0] = unit;
+                for (std::size_t i = 1; i < n && i - 1 < pdu.size(); ++i) {
+                    out[i] = pdu[i - 1];
+                }
+                return std::min(n, pdu.size() + 1);
+            case 3:  // another unit's header
+                out[0] = static_cast<std::uint8_t>(unit == 247 ? 1 : unit + 1);
+                if (n > 1) out[1] = fc;
+                break;
+            default:
+                break;
+        }
+        return n;
+    }
+
     std::span<const std::uint8_t> shape(fault_kind fault, std::uint8_t unit,
                                         std::span<const std::uint8_t> pdu) {
         const bool rtu = settings_.mode == wire_mode::rtu;
         std::size_t prefix = 0;
+        if (fault == fault_kind::noise) {
+            prefix = make_noise(unit, pdu, reply_);
+            const auto& f = settings_.fault;
+            const auto low = f.noise_gap_min.count();
+            const auto high = std::max(low, f.noise_gap_max.count());
+            last_split_.first = prefix;
+            last_split_.gap =
+                std::chrono::microseconds{low + static_cast<std::int64_t>(random_below(
+                                                    static_cast<std::uint32_t>(high - low + 1)))};
+        }
         if (fault == fault_kind::garbage) {
             // RTU: bytes no function code starts with; ASCII: characters outside a frame.
             static constexpr std::array<std::uint8_t, 3> noise_rtu{0xFF, 0x00, 0xFF};
@@ -297,6 +376,8 @@ private:
     std::array<std::uint8_t, max_reply_size> reply_{};
     std::uint64_t qualifying_ = 0;
     fault_kind last_fault_ = fault_kind::none;
+    reply_split last_split_;
+    std::mt19937 random_;
     responder_counters counters_;
 };
 

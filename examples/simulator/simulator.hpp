@@ -227,11 +227,22 @@ private:
             return;
         }
         auto due = to_clock(now) + settings_.response_delay;
-        if (settings_.wire_time) {
-            due += wire_time(request_chars, settings_.device.mode, settings_.baud) +
-                   wire_time(reply.size(), settings_.device.mode, settings_.baud);
+        const auto line_time = [&](std::size_t chars) {
+            return settings_.wire_time ? wire_time(chars, settings_.device.mode, settings_.baud)
+                                       : std::chrono::microseconds{0};
+        };
+        due += line_time(request_chars);
+        // The noise fault: the noise, a silence, then the reply, as two writes.
+        const auto split = responder_.last_split();
+        if (split.first > 0 && split.first < reply.size()) {
+            const auto noise = reply.first(split.first);
+            due += line_time(noise.size());
+            queue_.push_back({due, std::vector<std::uint8_t>(noise.begin(), noise.end())});
+            due += split.gap;
         }
-        queue_.push_back({due, std::vector<std::uint8_t>(reply.begin(), reply.end())});
+        const auto rest = reply.subspan(split.first < reply.size() ? split.first : 0);
+        due += line_time(rest.size());
+        queue_.push_back({due, std::vector<std::uint8_t>(rest.begin(), rest.end())});
         write_next();
     }
 

@@ -8,7 +8,8 @@
 //   0 submit    [master][flags][selector] (selector >= 0xE0: [length] custom PDU bytes)
 //   1 transmit  [step]         next_transmit + on_transmitted
 //   2 reply     [flags][step]  the device answers the request on the bus ([pos][xor] if
-//                              corrupt, [cut][pause] if split)
+//                              corrupt, [cut][pause] if split, [length][bytes][gap] of line
+//                              noise before it if flags & 0x10)
 //   3 stray     [length] bytes on_receive
 //   4 timer     [step]         on_timer (step 0xFF: at deadline())
 //   5 drop      [master]       drop_master
@@ -25,7 +26,8 @@
 //  - only one transaction on the bus; what goes on the line is a correctly framed copy of a
 //    pending request;
 //  - a correct reply to the request on the bus is delivered unchanged (at once when its length
-//    is predictable, after t3.5 of silence otherwise);
+//    is predictable, after t3.5 of silence otherwise), also behind line noise that cannot start
+//    it and a gap, and (RTU, predictable length) split by gaps longer than t3.5;
 //  - liveness: with the device silent, driving the channel by its deadline() answers every
 //    pending request of a live master (0x0B) in a bounded number of steps, and leaves it idle.
 
@@ -281,6 +283,7 @@ private:
         }
         GW_FUZZ_CHECK(found);
         line_ = line;
+        transmitted_at_ = now_;
         channel_.on_transmitted(now_);
         rx_clean_ = true;
     }
@@ -292,6 +295,13 @@ private:
         const std::uint8_t flip = (flags & 1U) != 0 ? static_cast<std::uint8_t>(in.u8() | 1U) : 0;
         const std::uint8_t cut = (flags & 4U) != 0 ? in.u8() : 0;
         const std::uint8_t pause = (flags & 4U) != 0 ? in.u8() : 0;
+        bytes noise;
+        std::uint8_t noise_gap = 0;
+        if ((flags & 0x10U) != 0) {
+            const auto taken = in.take(in.u8() & 0x0FU);
+            noise.assign(taken.begin(), taken.end());
+            noise_gap = in.u8();
+        }
         if (!line_ || line_->unit == 0) {
             return;
         }
@@ -327,13 +337,49 @@ private:
         if ((flags & 1U) != 0) {
             frame[pos % size] ^= flip;
         }
-        const bool exact = (flags & 0x0FU) == 0 && rx_clean_ && channel_.awaiting_reply();
+        const bool rtu = channel_.options().framing == channel_framing::rtu;
+        // Line noise before the reply (RTU): bytes that cannot start the awaited reply (not its
+        // unit, not its function or exception), then a gap of up to 5 ms. The reply must still
+        // be found. Left out where the reply's unit byte is itself such a function value: then
+        // the last noise byte and the reply form a candidate whose CRC a fuzzer can forge.
+        const auto awaited = [&](std::uint8_t b) {
+            const auto fc = static_cast<std::uint8_t>(line_->pdu[0] & 0x7FU);
+            return b == fc || b == (fc | 0x80U);
+        };
+        if (!rtu || awaited(line_->unit)) {
+            noise.clear();
+        }
+        for (auto& b : noise) {
+            while (b == line_->unit || awaited(b)) {
+                ++b;
+            }
+        }
+        // A split reply stays exact on RTU when its length is predictable: gaps inside a frame
+        // of known length do not cut it (USB adapters deliver frames in chunks).
+        const bool predictable = gw::detail::predict(gw::pdu_direction::response, pdu).kind ==
+                                 gw::detail::pdu_length_kind::known;
+        const bool split_ok =
+            (flags & 4U) == 0 ||
+            (rtu && predictable && channel_.options().rtu_mode != gw::rtu_framing::silence);
+        // ... and all of it within the response timeout.
+        const auto last_byte_at = now_ +
+                                  std::chrono::microseconds{20 * (noise.empty() ? 0 : noise_gap)} +
+                                  std::chrono::microseconds{(flags & 4U) != 0 ? 20 * pause : 0};
+        const bool in_time = last_byte_at < transmitted_at_ + channel_.options().response_timeout;
+        const bool exact =
+            (flags & 0x0BU) == 0 && split_ok && in_time && rx_clean_ && channel_.awaiting_reply();
         const std::size_t delivered_before = delivered_.size();
         rx_clean_ = false;
+        if (!noise.empty()) {
+            channel_.on_receive(noise, now_, *this);
+            now_ += std::chrono::microseconds{20 * noise_gap};
+            tick_through(now_);
+        }
         if ((flags & 4U) != 0) {
             const std::size_t at = cut % size;
             channel_.on_receive(bytes_view{frame}.first(at), now_, *this);
             now_ += std::chrono::microseconds{20 * pause};
+            tick_through(now_);
             channel_.on_receive(bytes_view{frame}.subspan(at), now_, *this);
         } else {
             channel_.on_receive(frame, now_, *this);
@@ -352,6 +398,17 @@ private:
             GW_FUZZ_CHECK(gw::fuzz::same_bytes(delivered_[i], pdu));
         }
         line_.reset();
+    }
+
+    // The driver's timer: on_timer at every deadline up to `t` while a reply is awaited.
+    void tick_through(time_point t) {
+        for (int i = 0; i < 64 && channel_.awaiting_reply(); ++i) {
+            const auto d = channel_.deadline();
+            if (!d || *d > t) {
+                return;
+            }
+            channel_.on_timer(*d, *this);
+        }
     }
 
     void tick(std::uint8_t step) {
@@ -430,6 +487,7 @@ private:
     std::vector<request_record> records_;
     std::vector<bytes> delivered_;
     std::optional<on_the_line> line_;
+    time_point transmitted_at_{};
     time_point now_{0us};
     std::size_t accepted_ = 0;
     std::size_t refused_ = 0;

@@ -3,7 +3,11 @@
 // each). Input format (fuzz/tools/make_seeds.cpp writes seeds in it):
 //
 //   byte 0: bit 0 silence framing (else predicted), bit 1 strict t1.5,
-//           bits 2-3 baud rate (19200, 9600, 115200, 1200), bit 4 structured mode.
+//           bits 2-3 baud rate (19200, 9600, 115200, 1200), bit 4 structured mode,
+//           bit 5 an expectation (response direction: expect(unit, function, length); raw
+//           mode reads [unit][function][length] next, structured mode expects each frame's
+//           own), bit 6 stream
+//           framing (instead of predicted or silence).
 //   raw mode, records until the end:   [head][step] then (head & 0x7F) bytes if head < 0x80
 //     head >= 0x80: poll(); else put() of the bytes. step: the clock advances step * 32 us
 //     before the record (0xFF: to the framer's deadline, or 10 ms when it has none).
@@ -21,9 +25,16 @@
 //  - chunking does not matter: the same bytes at the same times fed one byte at a time give
 //    exactly the same events (Beast's parsegrind);
 //  - a silence flushes everything (buffered() == 0, no deadline), after which a good frame is
-//    found again (recovery).
+//    found again (recovery);
+//  - hunting (an expectation, or stream framing): every frame has the awaited function (or its
+//    exception) and its predicted length (stream: never an unpredictable one); a stream never
+//    has a deadline; a candidate of predictable length may stay held after a silence, but the
+//    awaited reply arriving behind held bytes that do not start a reply of the awaited unit is
+//    never swallowed: a frame comes out while it is fed (itself, or one ending inside it whose
+//    CRC the input forged).
 // Structured mode: well-formed frames, cut anywhere and timed within the limits, come out
-// exactly as they went in, in order, with no error.
+// exactly as they went in, in order, with no error; hunting, frames of predictable length also
+// when cut by gaps of up to 4x the limit (USB adapters).
 
 #include <gw/codec/crc16.hpp>
 #include <gw/codec/pdu.hpp>
@@ -58,12 +69,16 @@ struct rtu_setup {
     bool strict;
     rtu_timing timing;
     bool structured;
+    bool expecting;
 };
 
 inline rtu_setup read_rtu_setup(std::uint8_t b) {
     constexpr std::array<std::uint32_t, 4> bauds{19200, 9600, 115200, 1200};
-    return {(b & 1U) != 0 ? rtu_framing::silence : rtu_framing::predicted, (b & 2U) != 0,
-            rtu_timing_for_baud(bauds[(b >> 2U) & 3U]), (b & 0x10U) != 0};
+    const rtu_framing mode = (b & 0x40U) != 0 ? rtu_framing::stream
+                             : (b & 1U) != 0  ? rtu_framing::silence
+                                              : rtu_framing::predicted;
+    return {mode, (b & 2U) != 0, rtu_timing_for_baud(bauds[(b >> 2U) & 3U]), (b & 0x10U) != 0,
+            (b & 0x20U) != 0};
 }
 
 /// One framer, driven with the documented decode loop, every event checked and recorded.
@@ -76,6 +91,15 @@ public:
 
     std::chrono::microseconds gap_limit() const { return gap_limit_; }
     rtu_framer& framer() { return framer_; }
+    /// Gaps mean nothing to frames of predictable length (the framer hunts).
+    bool hunting() const {
+        return framer_.framing() == rtu_framing::stream ||
+               (framer_.framing() == rtu_framing::predicted && framer_.expecting());
+    }
+    void expect(std::uint8_t unit, std::uint8_t function, std::size_t length) {
+        framer_.expect(unit, function, length);
+        expected_function_ = static_cast<std::uint8_t>(function & 0x7FU);
+    }
     std::vector<rtu_event>& events() { return events_; }
 
     void put(bytes_view bytes, transport::time_point now) {
@@ -111,11 +135,16 @@ public:
 
     /// Polls at the deadline until nothing is pending; returns the time it ended at.
     transport::time_point flush(transport::time_point now) {
-        if (const auto d = framer_.deadline()) {
+        for (int i = 0; i < 8; ++i) {
+            const auto d = framer_.deadline();
+            if (!d) {
+                break;
+            }
             now = *d > now ? *d : now;
             poll(now);
         }
-        GW_FUZZ_CHECK(framer_.buffered() == 0);
+        // Hunting, a candidate of predictable length waits for its bytes whatever the silence.
+        GW_FUZZ_CHECK(hunting() || framer_.buffered() == 0);
         GW_FUZZ_CHECK(!framer_.deadline());
         return now;
     }
@@ -132,19 +161,27 @@ private:
         GW_FUZZ_CHECK(crc16_ok(adu));
         GW_FUZZ_CHECK(framer_.unit() == adu[0]);
         GW_FUZZ_CHECK(pdu.data() == adu.data() + 1 && pdu.size() == adu.size() - 3);
-        if (framer_.framing() == rtu_framing::predicted) {
-            // Predicted framing only hands over what the prediction allows.
+        if (framer_.framing() != rtu_framing::silence) {
+            // Predicted framing only hands over what the prediction allows; a stream only what
+            // it can predict.
             const detail::pdu_length l = detail::predict(dir_, pdu);
             GW_FUZZ_CHECK((l.kind == detail::pdu_length_kind::known && l.length == pdu.size()) ||
-                          l.kind == detail::pdu_length_kind::unknown);
+                          (l.kind == detail::pdu_length_kind::unknown &&
+                           framer_.framing() == rtu_framing::predicted));
+        }
+        if (framer_.expecting()) {
+            GW_FUZZ_CHECK((pdu[0] & 0x7FU) == expected_function_);
         }
         events_.push_back({status, framer_.unit(), {pdu.begin(), pdu.end()}});
     }
 
     void after_loop() {
         GW_FUZZ_CHECK(framer_.buffered() <= 2 * max_rtu_adu_size);
-        if (framer_.buffered() > 0) {
+        if (framer_.buffered() > 0 && !hunting()) {
             GW_FUZZ_CHECK(framer_.deadline().has_value());
+        }
+        if (framer_.framing() == rtu_framing::stream) {
+            GW_FUZZ_CHECK(!framer_.deadline().has_value());
         }
     }
 
@@ -152,6 +189,7 @@ private:
     rtu_framer framer_;
     std::chrono::microseconds gap_limit_;
     std::vector<rtu_event> events_;
+    std::uint8_t expected_function_ = 0;
 };
 
 /// A frame every direction accepts, for the recovery check: FC 3 of the specification.
@@ -167,6 +205,17 @@ inline std::vector<std::uint8_t> known_good_adu(pdu_direction dir) {
 inline void run_rtu_raw(pdu_direction dir, const rtu_setup& setup, input_reader& in) {
     rtu_driver whole{dir, setup};
     rtu_driver bytewise{dir, setup};
+    std::uint8_t unit = 0;
+    std::uint8_t function = 0;
+    const bool expecting = setup.expecting && dir == pdu_direction::response;
+    if (expecting) {
+        unit = in.u8();
+        function = static_cast<std::uint8_t>(in.u8() & 0x7FU);
+        function = function == 0 ? std::uint8_t{3} : function;
+        const std::size_t length = in.u8();  // 0: unknown
+        whole.expect(unit, function, length);
+        bytewise.expect(unit, function, length);
+    }
     transport::time_point now{0us};
     while (!in.empty()) {
         const std::uint8_t head = in.u8();
@@ -194,6 +243,38 @@ inline void run_rtu_raw(pdu_direction dir, const rtu_setup& setup, input_reader&
     now = whole.flush(now);
     bytewise.flush(now);
     GW_FUZZ_CHECK(whole.events() == bytewise.events());
+
+    if (whole.hunting() || expecting) {
+        if (whole.hunting() && expecting && !whole.framer().holds_reply_start()) {
+            // The awaited reply (an exception: always 5 bytes) behind whatever is held, when
+            // that is not itself the start of a reply of the awaited unit (which may take what
+            // follows as its data: an exception inside it could be data, the unit tests cover
+            // the noise headers of that kind).
+            const std::vector<std::uint8_t> exc{static_cast<std::uint8_t>(function | 0x80U), 0x04};
+            std::vector<std::uint8_t> reply(exc.size() + 3);
+            GW_FUZZ_CHECK(encode_rtu(unit, exc, reply) == reply.size());
+            const std::size_t before = whole.events().size();
+            whole.put(reply, now);
+            bool framed = false;
+            for (std::size_t i = before; i < whole.events().size(); ++i) {
+                framed = framed || whole.events()[i].status == decode_status::frame;
+            }
+            GW_FUZZ_CHECK(framed);
+        }
+        // Recovery after reset: the good frame alone.
+        whole.framer().reset();
+        auto good = known_good_adu(dir);
+        if (expecting) {
+            whole.expect(good[0], good[1], good.size() - 3);
+        }
+        const std::size_t before = whole.events().size();
+        now += 2 * whole.gap_limit();
+        whole.put(good, now);
+        whole.flush(now);
+        GW_FUZZ_CHECK(whole.events().size() == before + 1);
+        GW_FUZZ_CHECK(whole.events().back().status == decode_status::frame);
+        return;
+    }
 
     // Recovery: after the silence a good frame is found, and nothing else.
     const auto good = known_good_adu(dir);
@@ -268,15 +349,31 @@ inline void run_rtu_structured(pdu_direction dir, const rtu_setup& setup, input_
         if (!pdu) {
             break;
         }
+        if (setup.mode == rtu_framing::stream && !predictable) {
+            break;  // a stream cannot frame it (documented): the generator stops here
+        }
         std::vector<std::uint8_t> adu(pdu->size() + 3);
         GW_FUZZ_CHECK(encode_rtu(unit, *pdu, adu) == adu.size());
+        if (setup.expecting && dir == pdu_direction::response) {
+            // A master expects each reply in turn, once the previous one is complete (a
+            // silence-framed one completes at the silence after it).
+            if (d.framer().buffered() > 0) {
+                now += limit;
+                d.poll(now);
+            }
+            // The channel knows the length for most requests; where it does not, data inside a
+            // reply could be taken for a frame of its own (documented), so say it here.
+            d.expect(unit, (*pdu)[0], pdu->size());
+        }
 
         const bool back_to_back =
-            (gap & 1U) != 0 && previous_predictable && setup.mode == rtu_framing::predicted;
+            (gap & 1U) != 0 && previous_predictable && setup.mode != rtu_framing::silence;
         now += back_to_back ? std::chrono::microseconds{0}
                             : limit + std::chrono::microseconds{(gap >> 1U) * 16};
         const std::size_t chunk = (split & 0x0FU) + 1U;
-        const auto pause = limit * (split >> 4U) / 16;
+        // Hunting, a frame of predictable length survives gaps beyond the limit (USB adapters).
+        const auto pause =
+            d.hunting() && predictable ? limit * (split >> 4U) / 4 : limit * (split >> 4U) / 16;
         for (std::size_t pos = 0; pos < adu.size(); pos += chunk) {
             if (pos > 0) {
                 now += pause;

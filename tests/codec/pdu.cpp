@@ -438,3 +438,20 @@ TEST_CASE("typed views") {
     CHECK(d.sub_function == 0);
     CHECK(d.data.size() == 2);
 }
+
+TEST_CASE("expected_response_length: what the request alone decides, 0 where the device does") {
+    for (const auto& v : gw::test::pdu_pairs()) {
+        INFO(v.name.data());
+        const std::size_t n = expected_response_length(v.request);
+        if (n != 0 && !is_exception(v.response[0])) {
+            CHECK(n == v.response.size());
+        }
+    }
+    const std::vector<std::uint8_t> read_2{0x03, 0x00, 0x00, 0x00, 0x02};  // 2 registers
+    CHECK(expected_response_length(read_2) == 6);
+    const std::vector<std::uint8_t> coils_10{0x01, 0x00, 0x00, 0x00, 0x0A};  // 10 coils: 2 bytes
+    CHECK(expected_response_length(coils_10) == 4);
+    const std::vector<std::uint8_t> server_id{0x11};  // FC 17: the device decides
+    CHECK(expected_response_length(server_id) == 0);
+    CHECK(expected_response_length({}) == 0);
+}

@@ -423,3 +423,297 @@ TEST_CASE("response direction: exception responses are 5-byte frames") {
     const bytes exc{0x83, 0x02};
     parsegrind(predicted(pdu_direction::response), rtu(0x11, exc), {frame(0x11, exc)});
 }
+
+// --- the awaited reply (expect): line noise before a reply ------------------------------------
+
+namespace {
+
+constexpr rtu_timing timing_115200 = rtu_timing_for_baud(115200);  // t3.5 = 1750 us
+
+// A master's response framer after its request to `unit` with `function` went out.
+rtu_framer awaiting(std::uint8_t unit, std::uint8_t function,
+                    rtu_framing mode = rtu_framing::predicted) {
+    rtu_framer f{pdu_direction::response, mode, timing_115200};
+    f.expect(unit, function);
+    return f;
+}
+
+// Chunks of bytes, each arriving at its own time (microseconds).
+struct arrival {
+    std::int64_t at_us;
+    bytes data;
+};
+
+// The driver's loop with timestamps: poll at every deadline that falls before the next arrival,
+// then put the arrival; finally poll at every deadline until `end_us`.
+std::vector<frame_event> feed_timed(rtu_framer f, const std::vector<arrival>& arrivals,
+                                    std::int64_t end_us) {
+    std::vector<frame_event> events;
+    const auto poll_until = [&](time_point t) {
+        for (int guard = 0; guard < 1000; ++guard) {
+            const auto due = f.deadline();
+            if (!due || *due > t) {
+                return;
+            }
+            gw::test::drain(f, *due, events);
+        }
+        FAIL("the deadline does not move");
+    };
+    for (const auto& a : arrivals) {
+        const time_point t{std::chrono::microseconds{a.at_us}};
+        poll_until(t);
+        gw::test::drive(f, a.data, t, events);
+    }
+    poll_until(time_point{std::chrono::microseconds{end_us}});
+    return events;
+}
+
+std::vector<frame_event> frames_of(const std::vector<frame_event>& events) {
+    std::vector<frame_event> frames;
+    for (const auto& e : events) {
+        if (e.status == decode_status::frame) {
+            frames.push_back(e);
+        }
+    }
+    return frames;
+}
+
+// FC 17 (report server id) answer of unit 0x41: byte count 3, id "gw", run indicator ON.
+const bytes server_id_pdu{0x11,        // function 17
+                          0x03,        // byte count 3
+                          0x67, 0x77,  // server id "gw"
+                          0xFF};       // run indicator: ON
+// FC 3 answer of unit 1 to "read 2 registers": byte count 4, registers 0x000A, 0x000B.
+const bytes read_2_pdu{0x03,         // function 3
+                       0x04,         // byte count 4
+                       0x00, 0x0A,   // register 0x000A
+                       0x00, 0x0B};  // register 0x000B
+
+}  // namespace
+
+TEST_CASE("awaited reply: a noise header with a large byte count does not swallow the reply") {
+    const bytes noise{0x41,   // the awaited unit 0x41 ...
+                      0x11,   // ... and function 17: a candidate start
+                      0xC8,   // byte count 200: this candidate needs 205 bytes
+                      0x5A};  // one more noise byte
+    const auto input = cat({noise, rtu(0x41, server_id_pdu)});
+    // The reply is complete inside the bogus candidate's span: found on its last byte, without
+    // a silence and without the 196 bytes the bogus header asks for.
+    parsegrind(awaiting(0x41, 0x11), input,
+               {error(decode_status::bad_crc), frame(0x41, server_id_pdu)});
+    auto f = awaiting(0x41, 0x11);
+    std::vector<frame_event> events;
+    gw::test::drive(f, input, time_point{0}, events);
+    CHECK(events.size() == 2);
+    CHECK(f.buffered() == 0);
+}
+
+TEST_CASE("awaited reply: noise, a gap longer than t3.5, then the reply in chunks") {
+    const bytes noise{0x01,   // the awaited unit 1 ...
+                      0x03,   // ... function 3 ...
+                      0xF0,   // ... byte count 240: needs 245 bytes
+                      0x77,   // noise
+                      0x13};  // noise
+    const auto reply = rtu(1, read_2_pdu);
+    for (std::size_t cut = 0; cut <= reply.size(); ++cut) {
+        INFO("reply cut at " << cut);
+        // Noise at 0, the reply 3 ms later (gap > t3.5), its second part 16 ms after that
+        // (an FTDI adapter's latency timer), then a long silence.
+        const std::vector<arrival> line{
+            {0, noise},
+            {3000, bytes(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(cut))},
+            {19000, bytes(reply.begin() + static_cast<std::ptrdiff_t>(cut), reply.end())}};
+        const auto events = feed_timed(awaiting(1, 3), line, 1'000'000);
+        CHECK(frames_of(events) == std::vector<frame_event>{frame(1, read_2_pdu)});
+        CHECK(events.size() == 2);  // the noise, reported once, then the reply
+    }
+}
+
+TEST_CASE("awaited reply: chunks with gaps longer than t3.5 inside one frame still frame") {
+    // FC 3 answer of 125 registers: 255 bytes, long enough to arrive in several USB packets.
+    bytes pdu(2 + 250, 0x00);
+    pdu[0] = 0x03;  // function 3
+    pdu[1] = 250;   // byte count
+    for (std::size_t i = 2; i < pdu.size(); ++i) {
+        pdu[i] = static_cast<std::uint8_t>(i * 7);
+    }
+    const auto reply = rtu(7, pdu);
+    for (std::size_t cut = 1; cut < reply.size(); ++cut) {
+        INFO("cut at " << cut);
+        const std::vector<arrival> line{
+            {0, bytes(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(cut))},
+            {16000, bytes(reply.begin() + static_cast<std::ptrdiff_t>(cut), reply.end())}};
+        const auto events = feed_timed(awaiting(7, 3), line, 1'000'000);
+        CHECK(events == std::vector<frame_event>{frame(7, pdu)});
+    }
+    // Byte by byte, 5 ms apart.
+    std::vector<arrival> slow;
+    for (std::size_t i = 0; i < reply.size(); ++i) {
+        slow.push_back({static_cast<std::int64_t>(i) * 5000, bytes{reply[i]}});
+    }
+    CHECK(feed_timed(awaiting(7, 3), slow, 10'000'000) == std::vector<frame_event>{frame(7, pdu)});
+}
+
+TEST_CASE("awaited reply: garbage then the reply, every split") {
+    const bytes garbage{0xFF,   // cannot start the reply: skipped at once ...
+                        0x01,   // the awaited unit, but ...
+                        0x10,   // ... function 16 is not awaited
+                        0x01,   // the awaited unit ...
+                        0x83};  // ... and the exception of function 3: a 5-byte candidate
+    const auto input = cat({garbage, rtu(1, read_2_pdu)});
+    parsegrind(awaiting(1, 3), input, {error(decode_status::bad_crc), frame(1, read_2_pdu)});
+    // An exception reply behind the same noise.
+    const bytes exc{0x83, 0x02};
+    parsegrind(awaiting(1, 3), cat({garbage, rtu(1, exc)}),
+               {error(decode_status::bad_crc), frame(1, exc)});
+}
+
+TEST_CASE("awaited reply: noise is told from a damaged reply") {
+    auto f = awaiting(1, 3);
+    std::vector<frame_event> events;
+    gw::test::drive(f, bytes{0x55, 0xAA, 0x02}, time_point{0}, events);  // noise only
+    REQUIRE(events == std::vector<frame_event>{error(decode_status::bad_crc)});
+    CHECK(f.reported_noise());
+    CHECK_FALSE(f.holds_reply_start());
+
+    auto damaged = rtu(1, read_2_pdu);
+    damaged[4] ^= 0x01;  // a bit flipped in the first register
+    auto g = awaiting(1, 3);
+    events.clear();
+    gw::test::drive(g, damaged, time_point{0}, events);
+    REQUIRE(events == std::vector<frame_event>{error(decode_status::bad_crc)});
+    CHECK_FALSE(g.reported_noise());
+
+    // A partial reply is a reply's start; a gap does not end it and sets no deadline.
+    auto h = awaiting(1, 3);
+    events.clear();
+    gw::test::drive(h, bytes{0x01, 0x03, 0x04}, time_point{0}, events);
+    CHECK(events.empty());
+    CHECK(h.holds_reply_start());
+    CHECK_FALSE(h.deadline().has_value());
+    CHECK(h.poll(time_point{10s}).status == decode_status::need_more);
+    CHECK(h.buffered() == 3);
+}
+
+TEST_CASE("awaited reply: another unit's frame is still framed, the expectation ends at reset") {
+    // Unit 2 answers unit 1's request: the master must see it to count a wrong-unit reply.
+    parsegrind(awaiting(1, 3), rtu(2, read_2_pdu), {frame(2, read_2_pdu)});
+    auto f = awaiting(1, 3);
+    CHECK(f.expecting());
+    f.reset();
+    CHECK_FALSE(f.expecting());
+    // Without the expectation, function 6 frames again.
+    const bytes write_echo{0x06, 0x00, 0x01, 0x00, 0x03};
+    CHECK(f.put(rtu(1, write_echo), time_point{0}).status == decode_status::frame);
+}
+
+TEST_CASE("awaited reply: a user-defined function still ends at a silence, behind noise") {
+    const bytes user{0x41, 0x01, 0x02, 0x03};  // function 65 and three data bytes
+    const std::vector<arrival> line{{0, bytes{0x13, 0x37}}, {3000, rtu(9, user)}};
+    const auto events = feed_timed(awaiting(9, 0x41), line, 1'000'000);
+    CHECK(events == std::vector<frame_event>{error(decode_status::bad_crc), frame(9, user)});
+}
+
+TEST_CASE("awaited reply: random noise shapes, gaps and chunks never give a wrong frame") {
+    std::uint32_t x = 20240607;
+    const auto next = [&x] {
+        x = x * 1664525U + 1013904223U;
+        return static_cast<std::uint8_t>(x >> 24);
+    };
+    int delivered = 0;
+    constexpr int trials = 3000;
+    for (int trial = 0; trial < trials; ++trial) {
+        const std::uint8_t unit = static_cast<std::uint8_t>(1 + next() % 247);
+        // Read 1..125 registers: the reply, with register values from the noise generator.
+        const std::size_t count = 1 + next() % 125;
+        bytes pdu{0x03, static_cast<std::uint8_t>(2 * count)};
+        for (std::size_t i = 0; i < 2 * count; ++i) {
+            pdu.push_back(next());
+        }
+        const auto reply = rtu(unit, pdu);
+        // Noise of 1..12 bytes: random, or shaped like the reply's header (awaited unit and
+        // function, a large byte count), or the reply's own first bytes (a false start).
+        bytes noise(1 + next() % 12);
+        for (auto& b : noise) {
+            b = next();
+        }
+        switch (next() % 4) {
+            case 0:
+                noise[0] = unit;
+                if (noise.size() > 1) noise[1] = 0x03;
+                if (noise.size() > 2) noise[2] = static_cast<std::uint8_t>(0x80 | next());
+                break;
+            case 1:
+                for (std::size_t i = 0; i < noise.size() && i + 2 < reply.size(); ++i) {
+                    noise[i] = reply[i];
+                }
+                break;
+            default:
+                break;
+        }
+        // Noise, a gap of 0..5 ms, the reply in 1..3 chunks with gaps of 0..16 ms.
+        std::vector<arrival> line{{0, noise}};
+        std::int64_t t = static_cast<std::int64_t>(next() % 6) * 1000;
+        std::size_t pos = 0;
+        while (pos < reply.size()) {
+            const std::size_t n = std::min<std::size_t>(reply.size() - pos, 1 + next() % 200);
+            line.push_back({t, bytes(reply.begin() + static_cast<std::ptrdiff_t>(pos),
+                                     reply.begin() + static_cast<std::ptrdiff_t>(pos + n))});
+            pos += n;
+            t += static_cast<std::int64_t>(next() % 17) * 1000;
+        }
+        const auto frames = frames_of(feed_timed(awaiting(unit, 0x03), line, t + 1'000'000));
+        INFO("trial " << trial);
+        for (const auto& fr : frames) {
+            CHECK(fr == frame(unit, pdu));  // never anything else
+        }
+        delivered += frames.size() == 1 ? 1 : 0;
+    }
+    CHECK(delivered == trials);
+}
+
+// --- stream mode (RTU over TCP) ----------------------------------------------------------------
+
+TEST_CASE("stream mode: a request split across two segments 3 ms apart is one frame") {
+    const rtu_framer f{pdu_direction::request, rtu_framing::stream, timing_115200};
+    const std::vector<arrival> segments{
+        {0, bytes(spec_request.begin(), spec_request.begin() + 3)},  // unit, function, address hi
+        {3000, bytes(spec_request.begin() + 3, spec_request.end())}};
+    CHECK(feed_timed(f, segments, 1'000'000) == std::vector<frame_event>{frame(0x11, spec_pdu)});
+    // And at every split, with no deadline ever set.
+    for (std::size_t cut = 0; cut <= spec_request.size(); ++cut) {
+        auto g = f;
+        std::vector<frame_event> events;
+        gw::test::drive(g, std::span{spec_request}.first(cut), time_point{0}, events);
+        CHECK_FALSE(g.deadline().has_value());
+        gw::test::drive(g, std::span{spec_request}.subspan(cut), time_point{1h}, events);
+        CHECK(events == std::vector<frame_event>{frame(0x11, spec_pdu)});
+    }
+    parsegrind(f, spec_request, {frame(0x11, spec_pdu)});
+}
+
+TEST_CASE("stream mode: a function of unpredictable length is skipped, the next frame found") {
+    const rtu_framer f{pdu_direction::request, rtu_framing::stream, timing_115200};
+    const auto user = rtu(0x11, bytes{0x41, 0x00});  // user-defined 65: no length to predict
+    const auto input = cat({user, spec_request});
+    parsegrind(f, input, {error(decode_status::bad_crc), frame(0x11, spec_pdu)});
+}
+
+TEST_CASE("awaited reply: a frame inside the data of a reply of the awaited shape is data") {
+    // Register values that spell unit 1's exception 02 with its CRC: whoever can write those
+    // registers must not be able to turn other masters' reads into exceptions.
+    const auto embedded = rtu(1, bytes{0x83, 0x02});  // 01 83 02 C0 F1
+    bytes pdu{0x03,                                   // function 3
+              0x08};                                  // byte count 8: four registers
+    pdu.insert(pdu.end(), embedded.begin(), embedded.end());
+    pdu.insert(pdu.end(), {0x00, 0x00, 0x00});  // the rest of the fourth register
+    // The channel knows the reply's length (read 4 registers: 10 bytes of PDU).
+    auto known = awaiting(1, 3);
+    known.expect(1, 3, pdu.size());
+    parsegrind(known, rtu(1, pdu), {frame(1, pdu)});
+    // A reply whose length only the device knows (FC 17): an exception inside is never taken.
+    bytes id{0x11, 0x06};  // function 17, byte count 6
+    id.insert(id.end(), embedded.begin(), embedded.end());
+    id.push_back(0xFF);  // run indicator
+    parsegrind(awaiting(1, 0x11), rtu(1, id), {frame(1, id)});
+}

@@ -220,10 +220,23 @@ TEST_CASE("serial line values and ranges") {
          "unknown key \"enable\" (did you mean \"enabled\"?)", "\"enable\""},
         {serial(R"("rs485": {"enabled": 1})"), "channels[0].rs485.enabled",
          "expected true or false, got the number 1", "1}"},
-        {serial(R"("rs485": {"delay_before_send_us": 1000001})"),
-         "channels[0].rs485.delay_before_send_us", "1000001 is out of range 0..1000000", "1000001"},
-        {serial(R"("rs485": {"delay_after_send_us": -1})"), "channels[0].rs485.delay_after_send_us",
-         "-1 is out of range 0..1000000", "-1"},
+        {serial(R"("rs485": {"delay_before_send_ms": 101})"),
+         "channels[0].rs485.delay_before_send_ms", "101 is out of range 0..100", "101"},
+        {serial(R"("rs485": {"delay_after_send_ms": -1})"), "channels[0].rs485.delay_after_send_ms",
+         "-1 is out of range 0..100", "-1"},
+        {serial(R"("rs485": {"delay_after_send_ms": 1.5})"),
+         "channels[0].rs485.delay_after_send_ms", "expected a whole number in 0..100, got 1.5",
+         "1.5"},
+        // The old microsecond keys were truncated to milliseconds: refused, naming the new key.
+        {serial(R"("rs485": {"enabled": true, "delay_before_send_us": 500})"),
+         "channels[0].rs485.delay_before_send_us",
+         "RS-485 delays are whole milliseconds, the unit of the kernel's RS-485 driver: use "
+         "\"delay_before_send_ms\" (0..100)",
+         "\"delay_before_send_us\""},
+        {serial(R"("rs485": {"delay_after_send_us": 0})"), "channels[0].rs485.delay_after_send_us",
+         "RS-485 delays are whole milliseconds, the unit of the kernel's RS-485 driver: use "
+         "\"delay_after_send_ms\" (0..100)",
+         "\"delay_after_send_us\""},
         {serial(R"("reopen_backoff_ms": 100)"), "channels[0].reopen_backoff_ms",
          "expected [initial, max] in milliseconds such as [100, 5000], got the number 100", "100}"},
         {serial(R"("reopen_backoff_ms": [100])"), "channels[0].reopen_backoff_ms",
@@ -302,6 +315,12 @@ TEST_CASE("tcp and simulator channels") {
          "\"plc_2\" is not an IP address or a host name", "\"plc_2\""},
         {tcp(R"("host": "10.0.0.1", "port": 0)"), "channels[0].port", "0 is out of range 1..65535",
          "0}"},
+        {tcp(R"("host": "10.0.0.1", "connect_timeout_ms": 0)"), "channels[0].connect_timeout_ms",
+         "0 is out of range 1..60000", "0}"},
+        {tcp(R"("host": "10.0.0.1", "connect_timeout_ms": 60001)"),
+         "channels[0].connect_timeout_ms", "60001 is out of range 1..60000", "60001}"},
+        {serial(R"("connect_timeout_ms": 100)"), "channels[0].connect_timeout_ms",
+         "key \"connect_timeout_ms\" does not apply to a serial channel", "\"connect_timeout_ms\""},
         {tcp(R"("host": "10.0.0.1", "protocol": "rtu")"), "channels[0].protocol",
          "\"rtu\" is not one of \"modbus_tcp\", \"rtu_over_tcp\" (did you mean \"rtu_over_tcp\"?)",
          "\"rtu\""},
@@ -323,7 +342,14 @@ TEST_CASE("tcp and simulator channels") {
     CHECK(t.port == 5020);
     CHECK(t.protocol == tcp_protocol::rtu_over_tcp);
     CHECK(t.reconnect_backoff.initial == std::chrono::milliseconds{10});
+    CHECK(t.connect_timeout == std::chrono::milliseconds{3000});  // the default
     CHECK(c.channels[0].type() == channel_type::tcp);
+    for (const std::int64_t ms : {1, 60000}) {
+        const gateway_config d =
+            config_of(tcp(R"("host": "10.0.0.1", "connect_timeout_ms": )" + std::to_string(ms)));
+        CHECK(std::get<tcp_device_config>(d.channels[0].link).connect_timeout ==
+              std::chrono::milliseconds{ms});
+    }
 }
 
 TEST_CASE("serial devices are used once") {
@@ -467,7 +493,7 @@ TEST_CASE("rtu_serial listeners: a master on a serial line") {
     const gateway_config c = config_of(
         serial_in(R"(, "baud": 9600, "parity": "none", "stop_bits": 2, "priority": "high", )"
                   R"("rs485": {"enabled": true, "rts_on_send": false, "rts_after_send": true, )"
-                  R"("delay_before_send_us": 500, "delay_after_send_us": 1000000}, )"
+                  R"("delay_before_send_ms": 0, "delay_after_send_ms": 100}, )"
                   R"("framing": "silence", "low_latency": false, "reopen_backoff_ms": [50, 60])"));
     const listener_config& l = c.listeners[0];
     CHECK(l.protocol == listener_protocol::rtu_serial);
@@ -483,8 +509,8 @@ TEST_CASE("rtu_serial listeners: a master on a serial line") {
     CHECK(s.rs485.enabled);
     CHECK_FALSE(s.rs485.rts_on_send);
     CHECK(s.rs485.rts_after_send);
-    CHECK(s.rs485.delay_before_send == std::chrono::microseconds{500});
-    CHECK(s.rs485.delay_after_send == std::chrono::microseconds{1000000});
+    CHECK(s.rs485.delay_before_send == std::chrono::milliseconds{0});  // the bounds: 0 and 100
+    CHECK(s.rs485.delay_after_send == std::chrono::milliseconds{100});
     CHECK(s.reopen_backoff.initial == std::chrono::milliseconds{50});
 }
 

@@ -21,7 +21,7 @@ constexpr std::string_view every_key = R"({
     { "name": "line1", "type": "serial", "device": "/dev/ttyUSB0", "baud": 9600, "data_bits": 8,
       "parity": "odd", "stop_bits": 2, "mode": "rtu", "framing": "silence",
       "rs485": { "enabled": true, "rts_on_send": false, "rts_after_send": true,
-                 "delay_before_send_us": 250, "delay_after_send_us": 750 },
+                 "delay_before_send_ms": 25, "delay_after_send_ms": 75 },
       "low_latency": false,
       "response_timeout_ms": 250, "retries": 2, "inter_frame_delay_ms": 5,
       "broadcast_turnaround_ms": 200, "coalesce_reads": true, "queue_per_master": 64,
@@ -29,7 +29,8 @@ constexpr std::string_view every_key = R"({
     { "name": "line2", "type": "serial", "device": "/dev/ttyS\"2\\", "mode": "ascii",
       "data_bits": 7 },
     { "name": "plc2", "type": "tcp", "host": "plc2.example", "port": 5020,
-      "protocol": "rtu_over_tcp", "reopen_backoff_ms": [50, 60], "response_timeout_ms": 3000,
+      "protocol": "rtu_over_tcp", "reopen_backoff_ms": [50, 60], "connect_timeout_ms": 1500,
+      "response_timeout_ms": 3000,
       "retries": 1, "coalesce_reads": true, "queue_per_master": 8 },
     { "name": "sim", "type": "simulator", "units": "100-110", "inter_frame_delay_ms": 1 },
   ],
@@ -70,7 +71,7 @@ gateway_config every_key_expected() {
     s1.stop_bits = 2;
     s1.mode = serial_mode::rtu;
     s1.framing = serial_framing::silence;
-    s1.rs485 = rs485_config{true, false, true, 250us, 750us};
+    s1.rs485 = rs485_config{true, false, true, 25ms, 75ms, false};
     s1.low_latency = false;
     s1.reopen_backoff = backoff_config{200ms, 10000ms};
     line1.link = s1;
@@ -93,7 +94,8 @@ gateway_config every_key_expected() {
 
     channel_config plc2;
     plc2.name = "plc2";
-    plc2.link = tcp_device_config{"plc2.example", 5020, tcp_protocol::rtu_over_tcp, {50ms, 60ms}};
+    plc2.link =
+        tcp_device_config{"plc2.example", 5020, tcp_protocol::rtu_over_tcp, {50ms, 60ms}, 1500ms};
     plc2.response_timeout = 3000ms;
     plc2.retries = 1;
     plc2.coalesce_reads = true;
@@ -184,12 +186,12 @@ TEST_CASE("to_json writes every key and reads back to an equal configuration") {
     CHECK(to_json(config_of(text)) == text);  // stable
     // Defaults are written too, so the saved file shows what runs.
     for (const std::string_view key :
-         {"\"low_latency\"", "\"rs485\"", "\"delay_after_send_us\"", "\"reopen_backoff_ms\"",
+         {"\"low_latency\"", "\"rs485\"", "\"delay_after_send_ms\"", "\"reopen_backoff_ms\"",
           "\"response_timeout_ms\"", "\"retries\"", "\"inter_frame_delay_ms\"",
           "\"broadcast_turnaround_ms\"", "\"coalesce_reads\"", "\"queue_per_master\"",
           "\"max_connections_per_source\"", "\"idle_timeout_s\"", "\"write_timeout_s\"",
-          "\"allowlist\"", "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"",
-          "\"priority\""}) {
+          "\"allowlist\"", "\"event_log_capacity\"", "\"map_to\"", "\"protocol\"", "\"priority\"",
+          "\"connect_timeout_ms\""}) {
         CHECK_MESSAGE(text.find(key) != std::string::npos, key);
     }
     // Networks are written in prefix form, and a single host without its /32.

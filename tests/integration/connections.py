@@ -13,8 +13,14 @@ connecting, so that the gateway sees distinct source hosts.
       listeners is closed at once
   idle_timeout_s 1: a silent connection, and one that went silent after a request, are closed
       by the gateway (the test waits for the EOF, bounded); other listeners' connections stay
+  write_timeout_s 1: a master that floods pipelined requests and never reads its answers is
+      closed once an answer has not drained for 1 s (reason=write_timeout); meanwhile another
+      master on the same listener is served (nothing waits on the stuck one)
 Every refusal is counted and logged with its reason.
 """
+import socket
+import threading
+
 import gwtest
 from gwtest import Master, read_holding, registers
 
@@ -30,7 +36,8 @@ with gwtest.Env(__doc__) as env:
         "listeners": [gwtest.tcp_listener("allow", allowlist=["127.0.0.2"]),
                       gwtest.tcp_listener("limited", max_connections=3, max_connections_per_source=2),
                       gwtest.tcp_listener("idle", idle_timeout_s=1),
-                      gwtest.tcp_listener("fair", max_connections=4)],
+                      gwtest.tcp_listener("fair", max_connections=4),
+                      gwtest.tcp_listener("stuck", write_timeout_s=1)],
         "routes": [{"units": 1, "channel": "sim"}],
     })
 
@@ -102,6 +109,32 @@ with gwtest.Env(__doc__) as env:
     served(env, c2, "idle: connections on listeners without an idle timeout stay open")
     for c in (c2, c4, c5, silent, talker):
         c.close()
+
+    # ---- write deadline: a master that stops reading
+    port = gw.port("stuck")
+    stuck = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window, never read
+    stuck.connect(("127.0.0.1", port))
+    flood = b"".join(Master.adu(i & 0xFFFF, 1, read_holding(0, 125)) for i in range(40000))
+
+    def send_flood():
+        try:
+            stuck.sendall(flood)  # blocks once the gateway pauses reading; ends when it closes
+        except OSError:
+            pass
+
+    sender = threading.Thread(target=send_flood, daemon=True)
+    sender.start()
+    with Master(port, source="127.0.0.8") as other:
+        served(env, other, "write deadline: another master is served while one stops reading")
+    gw.log.wait(r"connection_closed source=4 peer=127\.0\.0\.1:\d+ reason=write_timeout",
+                what="the stuck master closed for its write timeout")
+    env.check(True, "write deadline: the master that stopped reading is closed (reason=write_timeout)")
+    sender.join(gwtest.WAIT_S)
+    env.check(not sender.is_alive(), "write deadline: its flood ends with the connection")
+    stuck.close()
+    st = gw.wait_status(lambda s: gw.listener("stuck", s)["write_timeouts"] == 1, "1 write timeout")
+    env.check(gw.listener("stuck", st)["connections_active"] == 0, "write deadline: nothing left open")
 
     # ---- gateway-wide limit
     gw2 = env.gateway({

@@ -18,6 +18,7 @@
 #include <modbus/modbus.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -36,13 +37,10 @@ struct context_deleter {
 };
 
 bool parse_number(std::string_view text, long max, long& out) {
-    if (text.empty() || text.size() > 6) return false;
     long value = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') return false;
-        value = value * 10 + (c - '0');
-    }
-    if (value > max) return false;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end || value < 0 || value > max) return false;
     out = value;
     return true;
 }

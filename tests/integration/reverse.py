@@ -11,6 +11,7 @@
 """
 import socket
 import struct
+import time
 
 import gwtest
 from gwtest import Master, crc16, read_holding, registers, rtu_frame
@@ -147,4 +148,12 @@ with gwtest.Env(__doc__) as env:
     env.check(gw.listener("rtu_tcp")["protocol_errors"] == errors + 1, "rtu_over_tcp: the bad CRC is counted")
     r.send(rtu_frame(9, read_holding(0, 1)))
     env.check(r.recv() == (9, bytes([0x83, 0x0A])), "rtu_over_tcp: unit 9 -> exception 0x0A as an RTU frame")
+    # TCP segments arrive whenever the network delivers them: a gap inside a frame means nothing
+    # (with serial silence timing, a 20 ms gap dropped the request without an answer).
+    frame = rtu_frame(3, read_holding(7, 1))
+    r.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    r.send(frame[:3])
+    time.sleep(0.02)  # the gap under test, not a synchronisation: any length must work
+    r.send(frame[3:])
+    env.check(r.recv() == (3, bytes([3, 2, 0, 7])), "rtu_over_tcp: a request split 20 ms apart is answered")
     r.close()

@@ -363,3 +363,154 @@ TEST_CASE("a Modbus TCP channel frames with MBAP and matches the transaction id"
     REQUIRE(sink.answers.size() == 1);
     CHECK(sink.answers[0].origin.transaction_id == 900);
 }
+
+// --- line noise before a reply (the framer hunts for the awaited reply) ------------------------
+
+namespace {
+
+// The driver's loop: on_timer at every deadline up to `t` (when nothing arrives meanwhile).
+void advance(small_channel& c, transport::time_point t, recording_sink& sink) {
+    for (int guard = 0; guard < 1000; ++guard) {
+        const auto due = c.deadline();
+        if (!due || *due > t || !c.awaiting_reply()) return;
+        c.on_timer(*due, sink);
+    }
+    FAIL("the channel's deadline does not move");
+}
+
+// Bytes arriving at a time: on_timer for every deadline before, then on_receive.
+void arrive(small_channel& c, transport::time_point t, const bytes& data, recording_sink& sink) {
+    advance(c, t, sink);
+    c.on_receive(data, t, sink);
+}
+
+}  // namespace
+
+TEST_CASE("noise with a long byte count, a gap of 5 ms, then the reply: delivered, no retry") {
+    channel_options o;
+    o.timing = rtu_timing_for_baud(115200);  // t3.5 = 1750 us: the gap is longer
+    o.retries = 0;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    const bytes noise{0x01,   // unit 1 (the one asked) ...
+                      0x03,   // ... function 3: a candidate start ...
+                      0xC8,   // ... byte count 200: it needs 205 bytes
+                      0x5A};  // noise
+    arrive(c, 100us, noise, sink);
+    arrive(c, 5100us, rtu(1, read_2_reply), sink);
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == read_2_reply);
+    CHECK(c.counters().crc_errors == 1);  // the noise is counted
+    CHECK(c.counters().retries == 0);
+    CHECK(c.idle());
+}
+
+TEST_CASE("random noise, a gap, then the reply: 0 lost without retries, never a wrong reply") {
+    channel_options o;
+    o.timing = rtu_timing_for_baud(115200);
+    o.retries = 0;
+    std::uint32_t x = 77;
+    const auto next = [&x] {
+        x = x * 1664525U + 1013904223U;
+        return static_cast<std::uint8_t>(x >> 24);
+    };
+    constexpr int trials = 2000;
+    int right = 0;
+    for (int trial = 0; trial < trials; ++trial) {
+        INFO("trial " << trial);
+        small_channel c{o};
+        recording_sink sink;
+        const std::uint16_t count = static_cast<std::uint16_t>(1 + next() % 125);
+        const bytes request{0x03, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(count)};
+        bytes reply{0x03, static_cast<std::uint8_t>(2 * count)};
+        for (int i = 0; i < 2 * count; ++i)
+            reply.push_back(next());
+        REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, request));
+        sent(c, 0us);
+        // 1..10 noise bytes: random, or a header of the awaited reply with a large byte count.
+        bytes noise(1 + next() % 10);
+        for (auto& b : noise)
+            b = next();
+        if (next() % 2 == 0) {
+            noise[0] = 0x01;
+            if (noise.size() > 1) noise[1] = 0x03;
+            if (noise.size() > 2) noise[2] = static_cast<std::uint8_t>(0x80 | next());
+        }
+        const auto adu = rtu(1, reply);
+        const auto gap = std::chrono::microseconds{2000 + 1000 * (next() % 4)};  // 2..5 ms
+        arrive(c, 50us, noise, sink);
+        // The reply in two chunks, the second up to 16 ms later (a USB adapter).
+        const std::size_t cut = next() % adu.size();
+        const auto t1 = transport::time_point{50us + gap};
+        arrive(c, t1, bytes(adu.begin(), adu.begin() + static_cast<std::ptrdiff_t>(cut)), sink);
+        arrive(c, t1 + std::chrono::microseconds{1000 * (next() % 17)},
+               bytes(adu.begin() + static_cast<std::ptrdiff_t>(cut), adu.end()), sink);
+        advance(c, transport::time_point{10s}, sink);
+        REQUIRE(sink.answers.size() == 1);
+        const auto& got = sink.answers[0].pdu;
+        CHECK((got == reply || got == bytes{0x83, 0x0B}));  // the reply or 0x0B, nothing else
+        right += got == reply ? 1 : 0;
+        if (got != reply) {
+            MESSAGE("lost: noise " << noise.size() << " cut " << cut << " n " << count);
+            for (auto b : noise)
+                MESSAGE(int(b));
+            for (auto e : sink.events)
+                MESSAGE(to_string(e));
+        }
+    }
+    CHECK(right == trials);
+}
+
+TEST_CASE("a reply delivered in chunks with gaps of 16 ms (a USB adapter) is one reply") {
+    channel_options o;
+    o.timing = rtu_timing_for_baud(115200);
+    small_channel c{o};
+    recording_sink sink;
+    const bytes read_20 = {0x03, 0x00, 0x00, 0x00, 0x14};
+    bytes reply{0x03, 40};
+    for (std::uint8_t i = 0; i < 40; ++i)
+        reply.push_back(i);
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_20));
+    sent(c, 0us);
+    const auto adu = rtu(1, reply);  // 45 bytes in 3 chunks
+    arrive(c, 1000us, bytes(adu.begin(), adu.begin() + 15), sink);
+    arrive(c, 17000us, bytes(adu.begin() + 15, adu.begin() + 30), sink);
+    arrive(c, 33000us, bytes(adu.begin() + 30, adu.end()), sink);
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == reply);
+    CHECK(c.counters().crc_errors + c.counters().invalid_responses == 0);
+}
+
+TEST_CASE("an MBAP header error reports framing_lost so that the driver reconnects") {
+    channel_options o;
+    o.framing = channel_framing::mbap;
+    o.retries = 1;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    c.on_receive(bytes{0x00, 0x01, 0x12, 0x34, 0x00, 0x06, 0x01}, 1us, sink);  // protocol 0x1234
+    CHECK(sink.saw(channel_event::framing_lost));
+    CHECK(sink.saw(channel_event::retry));  // the attempt failed as before
+    CHECK(c.counters().invalid_responses == 1);
+    CHECK(to_string(channel_event::framing_lost) == "framing_lost");
+}
+
+TEST_CASE("silence framing: noise glued before the reply, delivered at the first timer") {
+    channel_options o;
+    o.rtu_mode = rtu_framing::silence;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    bytes line{0x55, 0xAA};  // noise right before the reply, in the same run
+    const auto reply = rtu(1, read_2_reply);
+    line.insert(line.end(), reply.begin(), reply.end());
+    c.on_receive(line, 10us, sink);
+    REQUIRE(c.deadline());
+    c.on_timer(*c.deadline(), sink);  // the silence: the noise is reported, then the reply
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sink.answers[0].pdu == read_2_reply);
+}

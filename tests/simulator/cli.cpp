@@ -42,6 +42,16 @@ TEST_CASE("parse_cli: every option") {
     CHECK(o.simulator.device.fault.every == 4);
     CHECK(o.verbose);
 
+    const auto n = parse(
+        {"--fault", "noise", "--noise-max", "5", "--noise-gap-us", "1000-3000", "--seed", "42"});
+    REQUIRE_MESSAGE(n.options, n.error);
+    const auto& f = n.options->simulator.device.fault;
+    CHECK(f.kind == gw::sim::fault_kind::noise);
+    CHECK(f.noise_max == 5);
+    CHECK(f.noise_gap_min == std::chrono::microseconds{1000});
+    CHECK(f.noise_gap_max == std::chrono::microseconds{3000});
+    CHECK(f.seed == 42);
+
     const auto d = parse({"--device", "/dev/ttyUSB0", "--parity", "none", "--stop-bits", "2"});
     REQUIRE(d.options);
     CHECK(d.options->device == "/dev/ttyUSB0");
@@ -70,6 +80,10 @@ TEST_CASE("parse_cli: mistakes are refused with a reason") {
         {{"--units", "0"}, "--units"},
         {{"--fault", "fire"}, "--fault"},
         {{"--fault-every", "0"}, "--fault-every"},
+        {{"--noise-max", "33"}, "--noise-max"},
+        {{"--noise-gap-us", "5000-2000"}, "--noise-gap-us"},
+        {{"--noise-gap-us", "3000"}, "--noise-gap-us"},
+        {{"--seed", "x"}, "--seed"},
         {{"--units", "1,2", "--fault-unit", "3"}, "not among"},
         {{"--delay-us", "-5"}, "--delay-us"},
         {{"--data-bits", "9"}, "--data-bits"},

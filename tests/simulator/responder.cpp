@@ -5,8 +5,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <set>
 #include <span>
 #include <vector>
 
@@ -119,12 +122,58 @@ TEST_CASE("responder: the faults shape the reply") {
         REQUIRE(reply.size() > good.size());
         CHECK(bytes(reply.end() - static_cast<std::ptrdiff_t>(good.size()), reply.end()) == good);
     }
+    SUBCASE("noise: random noise, a gap, then the good frame") {
+        settings.fault.kind = fault_kind::noise;
+        settings.fault.noise_max = 12;
+        settings.fault.noise_gap_min = std::chrono::microseconds{2000};
+        settings.fault.noise_gap_max = std::chrono::microseconds{5000};
+        responder r(settings);
+        std::set<std::size_t> lengths;
+        for (int i = 0; i < 200; ++i) {
+            const auto reply = to_vector(r.respond(1, read_hr_10_2));
+            const auto split = r.last_split();
+            REQUIRE(split.first >= 1);
+            REQUIRE(split.first <= 12);
+            REQUIRE(reply.size() == split.first + good.size());
+            CHECK(bytes(reply.begin() + static_cast<std::ptrdiff_t>(split.first), reply.end()) ==
+                  good);
+            CHECK(split.gap >= std::chrono::microseconds{2000});
+            CHECK(split.gap <= std::chrono::microseconds{5000});
+            lengths.insert(split.first);
+        }
+        CHECK(lengths.size() == 12);  // every length from 1 to 12 occurs
+    }
     SUBCASE("truncated: the first half only") {
         settings.fault.kind = fault_kind::truncated;
         responder r(settings);
         const auto reply = to_vector(r.respond(1, read_hr_10_2));
         CHECK(reply == bytes(good.begin(), good.begin() + 4));
     }
+}
+
+TEST_CASE("responder: the noise fault is reproducible from its seed, with header-like shapes") {
+    auto settings = rtu_units({1});
+    settings.fault.kind = fault_kind::noise;
+    const auto run = [&](std::uint32_t seed) {
+        settings.fault.seed = seed;
+        responder r(settings);
+        std::vector<bytes> noises;
+        for (int i = 0; i < 100; ++i) {
+            const auto reply = to_vector(r.respond(1, read_hr_10_2));
+            noises.emplace_back(reply.begin(),
+                                reply.begin() + static_cast<std::ptrdiff_t>(r.last_split().first));
+        }
+        return noises;
+    };
+    const auto a = run(7);
+    CHECK(run(7) == a);
+    CHECK(run(8) != a);
+    // Among them the awaited reply's header with a large byte count (unit 1, function 3, 0x80+),
+    // which swallows the reply in a framer that trusts the first header it sees.
+    const auto swallowing = std::count_if(a.begin(), a.end(), [](const bytes& n) {
+        return n.size() >= 3 && n[0] == 0x01 && n[1] == 0x03 && n[2] >= 0x80;
+    });
+    CHECK(swallowing >= 5);
 }
 
 TEST_CASE("responder: --fault-unit and --fault-every select the requests") {

@@ -1,6 +1,7 @@
 // gw/transport/serial_port.hpp on a real pseudo-terminal: termios2 settings read back through
 // the kernel, RS-485 and low latency degrading to warnings/notes, errors naming the device, and
 // bytes through the port asynchronously and polled.
+#include <gw/transport/detail/rs485.hpp>
 #include <gw/transport/pty_pair.hpp>
 #include <gw/transport/serial_port.hpp>
 
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -68,6 +70,68 @@ TEST_CASE("termios2 encoding: standard rates use Bxxx codes, others BOTHER") {
     CHECK((t.c_cflag & cbaud) == bother);
     CHECK(t.c_ospeed == 250000);
     CHECK(decode(t) == gw::transport::line_settings{250000, 7, parity::odd, 2});
+}
+
+TEST_CASE("RS-485: delays in milliseconds reach struct serial_rs485 unchanged") {
+    using namespace std::chrono_literals;
+    gw::transport::rs485_settings rs;
+    rs.enabled = true;
+    for (const auto d : {0ms, 1ms, 7ms, gw::transport::max_rs485_delay}) {
+        CAPTURE(d.count());
+        rs.delay_before_send = d;
+        rs.delay_after_send = d;
+        const serial_rs485 conf = gw::transport::detail::to_kernel(rs);
+        CHECK(conf.delay_rts_before_send == d.count());
+        CHECK(conf.delay_rts_after_send == d.count());
+        CHECK(conf.flags == (SER_RS485_ENABLED | SER_RS485_RTS_ON_SEND));
+    }
+}
+
+TEST_CASE("RS-485: a delay the driver clamped or dropped is found in what it reads back") {
+    using gw::transport::detail::delay_difference;
+    serial_rs485 wanted{};
+    wanted.flags = SER_RS485_ENABLED | SER_RS485_RTS_ON_SEND;
+    wanted.delay_rts_before_send = 5;
+    wanted.delay_rts_after_send = 2;
+    serial_rs485 applied = wanted;
+    applied.flags |= SER_RS485_TERMINATE_BUS;  // not ours to judge: a device tree may set it
+    CHECK_FALSE(delay_difference(wanted, applied));
+    CHECK(gw::transport::detail::flag_difference(wanted, applied) == 0);
+
+    applied.delay_rts_after_send = 0;  // a UART without delay support
+    const auto why = delay_difference(wanted, applied);
+    REQUIRE(why);
+    CHECK(*why == "RS-485 delay after send 2 ms requested, the driver applies 0 ms");
+    applied = wanted;
+    applied.delay_rts_before_send = 3;
+    CHECK(delay_difference(wanted, applied) ==
+          "RS-485 delay before send 5 ms requested, the driver applies 3 ms");
+
+    applied = wanted;
+    applied.flags = SER_RS485_ENABLED | SER_RS485_RTS_AFTER_SEND;  // RTS levels swapped
+    CHECK(gw::transport::detail::flag_difference(wanted, applied) ==
+          (SER_RS485_RTS_ON_SEND | SER_RS485_RTS_AFTER_SEND));
+}
+
+TEST_CASE("RS-485: a delay beyond what the kernel applies is refused before opening") {
+    using namespace std::chrono_literals;
+    gw::transport::pty_pair pty = gw::transport::pty_pair::create();
+    net::io_context io;
+    gw::transport::serial_port port(io);
+    auto s = settings_for(pty);
+    s.parity = parity::none;
+    s.rs485.enabled = true;
+    for (const auto d : {101ms, -1ms}) {
+        CAPTURE(d.count());
+        s.rs485.delay_before_send = d;
+        const auto r = port.open(s);
+        CHECK_FALSE(r);
+        CHECK(r.message.find("RS-485 delays must be 0..100 ms") != std::string::npos);
+        CHECK_FALSE(port.is_open());
+    }
+    s.rs485.delay_before_send = 100ms;  // the bound itself is fine (a pty then only warns)
+    const auto r = port.open(s);
+    CHECK_MESSAGE(r, r.message);
 }
 
 TEST_CASE("serial_port configures a pty through termios2 and reads the settings back") {
@@ -131,7 +195,7 @@ TEST_CASE("serial_port configures a pty through termios2 and reads the settings 
         auto s = settings_for(pty);
         s.parity = parity::none;
         s.rs485.enabled = true;
-        s.rs485.delay_rts_after_send_ms = 1;
+        s.rs485.delay_after_send = std::chrono::milliseconds{1};
         const auto r = port.open(s);
         REQUIRE_MESSAGE(r, r.message);
         CHECK(port.is_open());

@@ -526,6 +526,41 @@ constexpr bool validate_response(std::span<const std::uint8_t> request_pdu,
     }
 }
 
+/// The length of the normal response PDU that answers this (valid) request, where the request
+/// alone decides it; 0 where the device does (FC 12, 17, 20, 24, 43, user-defined codes).
+constexpr std::size_t expected_response_length(std::span<const std::uint8_t> q) noexcept {
+    using detail::bit_bytes;
+    if (q.empty()) {
+        return 0;
+    }
+    switch (q[0]) {
+        case 1:
+        case 2:
+            return q.size() == 5 ? 2 + bit_bytes(get_u16(q, 3)) : 0;
+        case 3:
+        case 4:
+            return q.size() == 5 ? 2 + 2 * std::size_t{get_u16(q, 3)} : 0;
+        case 23:
+            return q.size() >= 5 ? 2 + 2 * std::size_t{get_u16(q, 3)} : 0;
+        case 5:
+        case 6:
+        case 11:
+        case 15:
+        case 16:
+            return 5;
+        case 7:
+            return 2;
+        case 22:
+            return 7;
+        case 21:
+            return q.size();  // an echo
+        case 8:
+            return q.size() >= 3 && get_u16(q, 1) == 0 ? q.size() : 5;
+        default:
+            return 0;
+    }
+}
+
 /// Writes fc | 0x80 and the code into `out` (out.size() >= 2); returns 2 (0 if out is too small).
 constexpr std::size_t make_exception_response(std::uint8_t function, exception_code code,
                                               std::span<std::uint8_t> out) noexcept {

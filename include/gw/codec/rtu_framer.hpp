@@ -1,16 +1,24 @@
 #pragma once
 // Modbus RTU framing (Modbus over Serial Line v1.02, 2.5.1) from caller timestamps.
 //
-// Two modes, chosen per channel:
+// Three modes, chosen per channel or session:
 // - predicted: the frame length follows from the function code and byte counts (codec/pdu.hpp),
 //   so a frame completes the moment its last byte arrives, without the t3.5 wait. A frame whose
 //   length cannot be predicted (user-defined codes, FC 8/0, FC 43/13) falls back to silence.
 // - silence: a frame is whatever arrived between two silences of t3.5.
+// - stream: predicted framing where gaps mean nothing (RTU over TCP: segments arrive whenever
+//   they do). A frame of unpredictable length cannot be framed there and is skipped.
 //
 // Resynchronisation: a candidate that fails its CRC (or cannot start a frame, or is incomplete at
 // t3.5) is dropped ONE byte at a time and the bytes after it are scanned again, so a good frame
 // right behind garbage is found. One error is reported per run of bad bytes (a run ends at a
 // good frame or at a silence).
+//
+// A master that knows which reply it awaits says so with expect(unit, function): then only a
+// frame with that function code (or its exception) starts a candidate, gaps do not end a frame of
+// predictable length (USB serial adapters deliver one frame in chunks, milliseconds apart), and
+// a frame of the awaited unit that lies complete inside the bytes held wins over the candidate
+// before it, so a noise "header" claiming more bytes than will ever come cannot hide the reply.
 //
 // Usage, like Beast's parser: put() consumes what it needs and says so; call it again with the
 // unconsumed rest (possibly empty) until it returns need_more. After `frame`, unit()/pdu()/adu()
@@ -31,7 +39,11 @@
 
 namespace gw {
 
-enum class rtu_framing : std::uint8_t { predicted, silence };
+enum class rtu_framing : std::uint8_t {
+    predicted,  ///< length from the function code; silence only for unpredictable frames
+    silence,    ///< a frame is what arrived between two silences of t3.5
+    stream,     ///< predicted, and gaps never end a frame (RTU over TCP)
+};
 
 struct rtu_timing {
     std::chrono::microseconds t1_5;
@@ -76,17 +88,16 @@ public:
     constexpr decode_result put(std::span<const std::uint8_t> bytes,
                                 transport::time_point now) noexcept {
         release_frame();
-        if (!closed_ && pending() && now - last_ >= gap_limit()) {
-            close();
-        }
+        close_if_silent(now);
         if (closed_) {
             if (const auto s = scan_closed()) {
                 return {*s, 0};
             }
         }
         std::size_t used = 0;
-        const auto s = mode_ == rtu_framing::predicted ? scan_predicted(bytes, used, now)
-                                                       : collect_silence(bytes, used, now);
+        const auto s = mode_ == rtu_framing::silence ? collect_silence(bytes, used, now)
+                       : hunting()                   ? scan_hunting(bytes, used, now)
+                                                     : scan_predicted(bytes, used, now);
         return {s, used};
     }
 
@@ -94,9 +105,7 @@ public:
     /// (silence mode, or the fallback), or reports timeout for an incomplete frame.
     constexpr decode_result poll(transport::time_point now) noexcept {
         release_frame();
-        if (!closed_ && pending() && now - last_ >= gap_limit()) {
-            close();
-        }
+        close_if_silent(now);
         if (closed_) {
             if (const auto s = scan_closed()) {
                 return {*s, 0};
@@ -120,9 +129,51 @@ public:
         return std::span<const std::uint8_t>{buf_}.subspan(begin_, frame_size_);
     }
 
+    /// Drops everything held and the expectation.
     constexpr void reset() noexcept {
         begin_ = end_ = frame_size_ = 0;
-        closed_ = reported_ = discarding_ = false;
+        closed_ = reported_ = discarding_ = noise_ = expecting_ = false;
+        expected_length_ = 0;
+    }
+
+    /// The reply awaited from now on (a master sets it when its request has gone out, after
+    /// reset()): from `unit`, with `function_code` or its exception, and `pdu_length` bytes long
+    /// when it is normal (0: unknown; see expected_response_length). Only a candidate with that
+    /// function code is framed; other bytes are skipped as noise at once. A gap ends a candidate
+    /// only when its length is unpredictable (silence framing). A complete frame from `unit`
+    /// found inside the bytes held wins over a candidate before it whose length cannot be the
+    /// reply's (when the length is unknown and the candidate is from `unit`: only a normal frame
+    /// wins, so that data a device returns cannot smuggle an exception). A frame from another
+    /// unit is still framed (the
+    /// master counts a wrong-unit answer) but never wins that way.
+    constexpr void expect(std::uint8_t unit, std::uint8_t function_code,
+                          std::size_t pdu_length = 0) noexcept {
+        expecting_ = true;
+        expected_unit_ = unit;
+        expected_function_ = static_cast<std::uint8_t>(function_code & ~exception_flag);
+        expected_length_ = pdu_length;
+    }
+    constexpr bool expecting() const noexcept { return expecting_; }
+
+    /// After an error status: true when the bytes skipped could not have been the awaited reply
+    /// (not from the expected unit and function, or a frame after them won), false when they were
+    /// a damaged candidate (a checked frame failed). Always false without an expectation.
+    constexpr bool reported_noise() const noexcept { return noise_; }
+
+    /// With an expectation: the bytes held contain what may be the start of the awaited reply
+    /// (its unit, then its function or nothing yet), which more bytes could complete. It may
+    /// sit behind a candidate of another unit.
+    constexpr bool holds_reply_start() const noexcept {
+        if (!expecting_ || frame_size_ > 0) {
+            return false;
+        }
+        const auto h = held_bytes();
+        for (std::size_t i = 0; i < h.size(); ++i) {
+            if (h[i] == expected_unit_ && (i + 1 == h.size() || awaited_function(h[i + 1]))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// When poll() must next be called (a partial frame is waiting for silence), for timers.
@@ -130,7 +181,7 @@ public:
         if (closed_) {
             return last_;
         }
-        if (pending()) {
+        if (pending() && silence_ends_frame()) {
             return last_ + gap_limit();
         }
         return std::nullopt;
@@ -159,6 +210,51 @@ private:
     constexpr std::size_t held() const noexcept { return end_ - begin_; }
     constexpr std::span<const std::uint8_t> held_bytes() const noexcept {
         return std::span<const std::uint8_t>{buf_}.subspan(begin_, end_ - begin_);
+    }
+
+    // Expecting or streaming: candidates are hunted for in the bytes held, gaps are no evidence.
+    constexpr bool hunting() const noexcept {
+        return mode_ == rtu_framing::stream || (mode_ == rtu_framing::predicted && expecting_);
+    }
+    constexpr bool awaited_function(std::uint8_t fc) const noexcept {
+        return !expecting_ || fc == expected_function_ ||
+               fc == (expected_function_ | exception_flag);
+    }
+    // The awaited reply (unit and function) starts at offset `at` of the bytes held.
+    constexpr bool awaited_at(std::size_t at) const noexcept {
+        return expecting_ && at + 1 < held() && buf_[begin_ + at] == expected_unit_ &&
+               awaited_function(buf_[begin_ + at + 1]);
+    }
+
+    // The candidate at begin_ has the awaited reply's exact shape (unit, function and length,
+    // or an exception of 5 bytes): nothing inside it is preferred over it.
+    constexpr bool head_may_be_reply() const noexcept {
+        if (!awaited_at(0)) {
+            return false;
+        }
+        if (is_exception(buf_[begin_ + 1])) {
+            return true;
+        }
+        const detail::pdu_length l = predict_held();
+        return expected_length_ > 0 && l.kind == detail::pdu_length_kind::known &&
+               l.length == expected_length_;
+    }
+
+    // Does a silence end what is held? Always in silence mode, never on a stream; while hunting
+    // only for a candidate of unpredictable length (chunked delivery must not cut a frame).
+    constexpr bool silence_ends_frame() const noexcept {
+        if (mode_ == rtu_framing::stream) {
+            return false;
+        }
+        if (!hunting()) {
+            return true;
+        }
+        return held() >= 2 && predict_held().kind == detail::pdu_length_kind::unknown;
+    }
+    constexpr void close_if_silent(transport::time_point now) noexcept {
+        if (!closed_ && pending() && now - last_ >= gap_limit() && silence_ends_frame()) {
+            close();
+        }
     }
 
     constexpr void release_frame() noexcept {
@@ -201,14 +297,21 @@ private:
         reported_ = false;
         return decode_status::frame;
     }
-    // Drops the first candidate byte; reports `status` unless this run already reported.
-    constexpr std::optional<decode_status> skip(decode_status status) noexcept {
-        drop(1);
+    // Drops the first `n` bytes held; reports `status` unless this run already reported. `noise`:
+    // they could not have been the awaited reply (see reported_noise).
+    constexpr std::optional<decode_status> skip(decode_status status, bool noise = false,
+                                                std::size_t n = 1) noexcept {
+        drop(n);
         if (reported_) {
             return std::nullopt;
         }
         reported_ = true;
+        noise_ = noise;
         return status;
+    }
+    // A candidate that failed: damaged if it was the awaited reply's, noise if not.
+    constexpr std::optional<decode_status> skip_failed(decode_status status) noexcept {
+        return skip(status, expecting_ && !awaited_at(0));
     }
 
     constexpr detail::pdu_length predict_held() const noexcept {
@@ -265,6 +368,111 @@ private:
         }
     }
 
+    // The awaited reply complete inside the bytes held, after the first byte and ending before
+    // `limit` (offsets from begin_): the one that ends first (then: starts first), as if the
+    // bytes had come one at a time. Returns its offset, 0 if there is none. A frame that lies
+    // whole inside a candidate yet ends before it is what a bogus long header hides.
+    constexpr std::size_t awaited_frame_inside(std::size_t limit) const noexcept {
+        std::size_t found = 0;
+        if (!expecting_ || head_may_be_reply()) {
+            // Without a unit to match, CRC collisions would cut good frames; and inside a
+            // candidate shaped exactly like the reply, what looks like a frame is its data.
+            return found;
+        }
+        const auto h = held_bytes();
+        for (std::size_t at = 1; at + min_rtu_adu_size <= h.size(); ++at) {
+            // Where the length is unknown, an exception inside a candidate of the awaited unit
+            // may be its data: only a normal frame wins there.
+            if (!awaited_at(at) ||
+                (expected_length_ == 0 && awaited_at(0) && is_exception(h[at + 1]))) {
+                continue;
+            }
+            const detail::pdu_length l = detail::predict(dir_, h.subspan(at + 1));
+            if (l.kind != detail::pdu_length_kind::known) {
+                continue;
+            }
+            const std::size_t end = at + l.length + 3;
+            if (end <= h.size() && end < limit && crc16_ok(h.subspan(at, l.length + 3))) {
+                found = at;
+                limit = end;
+            }
+        }
+        return found;
+    }
+
+    // Hunting (an expectation, or a stream): like scan_predicted, but only the awaited function
+    // starts a candidate, nothing ends one but its length, and a frame of the awaited unit
+    // complete inside the bytes held takes precedence over the candidate at begin_.
+    constexpr decode_status scan_hunting(std::span<const std::uint8_t> in, std::size_t& used,
+                                         transport::time_point now) noexcept {
+        for (;;) {
+            std::size_t need = 2;  // unit + function code
+            std::size_t limit = held() + 1;
+            if (held() >= 2) {
+                if (!awaited_function(buf_[begin_ + 1])) {
+                    if (const auto s = skip(decode_status::bad_crc, expecting_)) {
+                        return *s;
+                    }
+                    continue;
+                }
+                const detail::pdu_length l = predict_held();
+                switch (l.kind) {
+                    case detail::pdu_length_kind::known:
+                        need = l.length + 3;
+                        limit = need;
+                        break;
+                    case detail::pdu_length_kind::need_more:
+                        need = l.length + 1;
+                        break;
+                    case detail::pdu_length_kind::invalid:
+                        if (const auto s = skip(decode_status::bad_crc, expecting_)) {
+                            return *s;
+                        }
+                        continue;
+                    case detail::pdu_length_kind::unknown:
+                        if (mode_ == rtu_framing::stream) {
+                            // No silence on a stream will ever end it: it cannot be framed.
+                            if (const auto s = skip(decode_status::bad_crc, expecting_)) {
+                                return *s;
+                            }
+                            continue;
+                        }
+                        need = window;
+                        if (held() >= window && used < in.size()) {
+                            if (const auto s = skip_failed(decode_status::too_long)) {
+                                return *s;
+                            }
+                            continue;
+                        }
+                        break;
+                }
+                if (const std::size_t at = awaited_frame_inside(limit); at > 0) {
+                    // What came before the reply is noise; the reply is the next candidate.
+                    if (const auto s = skip(decode_status::bad_crc, true, at)) {
+                        return *s;
+                    }
+                    continue;
+                }
+                if (l.kind == detail::pdu_length_kind::known && held() >= need) {
+                    if (crc16_ok(held_bytes().first(need))) {
+                        return *emit(need);
+                    }
+                    if (const auto s = skip_failed(decode_status::bad_crc)) {
+                        return *s;
+                    }
+                    continue;
+                }
+            }
+            if (used == in.size() || held() >= need) {
+                return decode_status::need_more;
+            }
+            const std::size_t take =
+                need - held() < in.size() - used ? need - held() : in.size() - used;
+            append(in.subspan(used), take, now);
+            used += take;
+        }
+    }
+
     // Silence mode: everything that arrives joins the current frame, up to 256 bytes.
     constexpr decode_status collect_silence(std::span<const std::uint8_t> in, std::size_t& used,
                                             transport::time_point now) noexcept {
@@ -288,6 +496,7 @@ private:
         last_ = now;
         used = in.size();
         reported_ = true;
+        noise_ = false;
         return decode_status::too_long;
     }
 
@@ -295,8 +504,17 @@ private:
     // or nullopt once everything held has been dealt with.
     constexpr std::optional<decode_status> scan_closed() noexcept {
         while (held() > 0) {
-            const std::optional<decode_status> s =
-                mode_ == rtu_framing::predicted ? closed_predicted_step() : closed_silence_step();
+            if (hunting() && !silence_ends_frame()) {
+                // What follows the silence-framed candidate is not ended by the silence: hunt in
+                // it as if it had just arrived (it may hold a whole frame already).
+                closed_ = false;
+                reported_ = false;
+                std::size_t used = 0;
+                const decode_status s = scan_hunting({}, used, last_);
+                return s == decode_status::need_more ? std::nullopt
+                                                     : std::optional<decode_status>{s};
+            }
+            const std::optional<decode_status> s = closed_step();
             if (s) {
                 return s;
             }
@@ -304,6 +522,13 @@ private:
         closed_ = false;
         reported_ = false;
         return std::nullopt;
+    }
+
+    constexpr std::optional<decode_status> closed_step() noexcept {
+        if (mode_ == rtu_framing::silence) {
+            return closed_silence_step();
+        }
+        return hunting() ? closed_hunting_step() : closed_predicted_step();
     }
 
     constexpr std::optional<decode_status> closed_predicted_step() noexcept {
@@ -332,35 +557,43 @@ private:
         return skip(decode_status::bad_crc);
     }
 
+    // Hunting, after a silence that ended a candidate of unpredictable length.
+    constexpr std::optional<decode_status> closed_hunting_step() noexcept {
+        if (!awaited_function(buf_[begin_ + 1])) {
+            return skip(decode_status::bad_crc, expecting_);
+        }
+        if (held() >= min_rtu_adu_size && crc16_ok(held_bytes())) {
+            return emit(held());
+        }
+        return skip_failed(decode_status::bad_crc);
+    }
+
     constexpr std::optional<decode_status> closed_silence_step() noexcept {
         const std::size_t n = held();
-        if (n >= min_rtu_adu_size && crc16_ok(held_bytes())) {
+        const bool awaited = !expecting_ || (n >= 2 && awaited_function(buf_[begin_ + 1]));
+        if (n >= min_rtu_adu_size && awaited && crc16_ok(held_bytes())) {
             return emit(n);
         }
         // Noise glued in front of a frame: find the suffix that is a frame (its CRC holds and
         // its length is the predicted one, or unpredictable), else drop everything.
         for (std::size_t s = 1; s + min_rtu_adu_size <= n; ++s) {
             const auto candidate = held_bytes().subspan(s);
-            if (!crc16_ok(candidate)) {
+            if (!awaited_function(candidate[1]) || !crc16_ok(candidate)) {
                 continue;
             }
             const detail::pdu_length l = detail::predict(dir_, candidate.subspan(1));
             if ((l.kind == detail::pdu_length_kind::known && l.length + 3 == candidate.size()) ||
                 l.kind == detail::pdu_length_kind::unknown) {
-                drop(s);
-                if (reported_) {
-                    return std::nullopt;
-                }
-                reported_ = true;
-                return decode_status::bad_crc;
+                return skip(decode_status::bad_crc, expecting_, s);
             }
         }
-        drop(n);
-        if (reported_) {
-            return std::nullopt;
+        const bool damaged = !expecting_ || awaited_at(0);
+        if (const auto s =
+                skip(n < min_rtu_adu_size ? decode_status::timeout : decode_status::bad_crc,
+                     !damaged, n)) {
+            return s;
         }
-        reported_ = true;
-        return n < min_rtu_adu_size ? decode_status::timeout : decode_status::bad_crc;
+        return std::nullopt;
     }
 
     std::array<std::uint8_t, storage> buf_{};
@@ -375,6 +608,11 @@ private:
     bool reported_ = false;    // this run of bad bytes has already been reported
     bool discarding_ = false;  // silence mode: dropping an over-long run until silence
     bool strict_t1_5_ = false;
+    bool noise_ = false;               // the error reported last was noise (see reported_noise)
+    bool expecting_ = false;           // expect() was called since the last reset
+    std::size_t expected_length_ = 0;  // of a normal reply's PDU, 0: unknown
+    std::uint8_t expected_unit_ = 0;
+    std::uint8_t expected_function_ = 0;
 };
 
 }  // namespace gw

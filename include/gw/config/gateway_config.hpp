@@ -5,6 +5,7 @@
 // docs/configuration.md describes every key, its default and its range.
 
 #include <gw/config/ip_network.hpp>
+#include <gw/transport/serial_settings.hpp>
 
 #include <array>
 #include <chrono>
@@ -94,15 +95,11 @@ struct unit_range {
     friend constexpr bool operator==(const unit_range&, const unit_range&) = default;
 };
 
-struct rs485_config {
-    bool enabled = false;  ///< switch the port to RS-485 mode (TIOCSRS485)
-    bool rts_on_send = true;
-    bool rts_after_send = false;
-    std::chrono::microseconds delay_before_send{0};
-    std::chrono::microseconds delay_after_send{0};
-
-    friend bool operator==(const rs485_config&, const rs485_config&) = default;
-};
+/// The "rs485" object: the transport's own settings, so that what the file says reaches
+/// TIOCSRS485 without a conversion that could round (delays are whole milliseconds, the
+/// kernel's unit, in the file as in the driver). `receive_during_send` has no key and stays
+/// off: a master hearing its own request would feed it to the reply framer.
+using rs485_config = transport::rs485_settings;
 
 /// How long to wait before reopening a port (or reconnecting) after a failure: starts at
 /// `initial`, doubles on each further failure, never exceeds `max`.
@@ -135,6 +132,8 @@ struct tcp_device_config {
     std::uint16_t port = 502;
     tcp_protocol protocol = tcp_protocol::modbus_tcp;
     backoff_config reconnect_backoff;
+    /// One connection attempt fails after this long (then the backoff applies).
+    std::chrono::milliseconds connect_timeout{3000};
 
     friend bool operator==(const tcp_device_config&, const tcp_device_config&) = default;
 };

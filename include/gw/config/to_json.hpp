@@ -182,9 +182,9 @@ inline void write_serial_line(json_writer& w, const serial_line_config& s, bool 
     w.value(s.rs485.rts_on_send);
     w.key("rts_after_send");
     w.value(s.rs485.rts_after_send);
-    w.key("delay_before_send_us");
+    w.key("delay_before_send_ms");
     w.value(std::int64_t{s.rs485.delay_before_send.count()});
-    w.key("delay_after_send_us");
+    w.key("delay_after_send_ms");
     w.value(std::int64_t{s.rs485.delay_after_send.count()});
     w.end_object();
     w.key("low_latency");
@@ -208,6 +208,8 @@ inline void write_channel(json_writer& w, const channel_config& c) {
         w.key("protocol");
         w.value(t->protocol);
         write_backoff(w, t->reconnect_backoff);
+        w.key("connect_timeout_ms");
+        w.value(std::int64_t{t->connect_timeout.count()});
     } else if (const auto* sim = std::get_if<simulator_config>(&c.link)) {
         write_units(w, sim->units);
     }

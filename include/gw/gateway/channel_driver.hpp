@@ -4,12 +4,19 @@
 // line open. It is the Channel type the router submits to.
 //
 // A Link owns the stream and knows how to (re)open it:
-//   void open(handler(error_code))   open the serial device / connect to the downstream device
+//   void open(options, handler(error_code, why))  open the serial device / connect to the device
+//                                    (options: the channel's, e.g. to tune TCP keep-alive)
 //   stream_type& stream()            an Asio stream (async_read_some, async_write_some)
 //   void close()
 //   std::string describe() const     "serial /dev/ttyUSB0" for log lines
+//   std::vector<std::string> warnings() const   what the last open could not apply
+//   reconnect_after_timeouts() const (optional) reopen after that many timed-out transactions
+//                                    in a row (a TCP connection that is probably dead); absent
+//                                    or 0: a silent device is not a reason to reopen
 // When the line fails, every waiting master gets 0x0B at once, new requests get 0x0B while it
 // is down, and it is reopened with exponential backoff; the loss and recovery are reported.
+// The driver also fails the line itself when the engine reports framing_lost (an MBAP stream
+// that cannot resynchronise) or, on links that ask for it, after repeated timeouts.
 
 #include <gw/gateway/steady_clock.hpp>
 #include <gw/router/channel.hpp>
@@ -145,20 +152,88 @@ private:
     struct engine_sink {
         channel_driver& driver;
         void deliver(const router::request_origin& origin, std::span<const std::uint8_t> pdu) {
-            driver.sink_.deliver(origin, pdu);
+            driver.on_engine_deliver(origin, pdu);
         }
         void on_channel_event(router::channel_event event, const router::request_origin& origin) {
-            driver.sink_.on_channel_event(driver.index_, event, origin);
+            driver.on_engine_event(event, origin);
         }
     };
     engine_sink engine_sink_{*this};
 
+public:
+    /// An event as if the engine had reported it, acted upon at once (for tests: framing_lost,
+    /// before the engine of every build reports it).
+    void report_engine_event(router::channel_event event, const router::request_origin& origin) {
+        on_engine_event(event, origin);
+        settle();
+    }
+
+private:
+    std::uint16_t reconnect_limit() const noexcept {
+        if constexpr (requires(const Link& l) { l.reconnect_after_timeouts(); }) {
+            return link_.reconnect_after_timeouts();
+        } else {
+            return 0;
+        }
+    }
+
+    std::uint64_t device_replies() const noexcept {
+        const auto& c = engine_.counters();
+        return c.responses + c.device_exceptions;
+    }
+
+    void on_engine_deliver(const router::request_origin& origin,
+                           std::span<const std::uint8_t> pdu) {
+        // A reply from the device (not the gateway's own 0x0B) proves the connection alive.
+        if (const auto replies = device_replies(); replies != replies_seen_) {
+            replies_seen_ = replies;
+            timeouts_in_a_row_ = 0;
+            attempt_timed_out_ = false;
+        }
+        sink_.deliver(origin, pdu);
+    }
+
+    /// Called from inside the engine: a reason to fail the link is only noted here, and acted
+    /// upon by settle() once the engine call has returned (fail() re-enters the engine).
+    void on_engine_event(router::channel_event event, const router::request_origin& origin) {
+        using router::channel_event;
+        if (event == channel_event::timeout) {
+            attempt_timed_out_ = true;
+        } else if (event == channel_event::bad_crc || event == channel_event::wrong_unit ||
+                   event == channel_event::invalid_response) {
+            attempt_timed_out_ = false;  // the device talks, if badly
+        } else if (event == channel_event::gave_up) {
+            timeouts_in_a_row_ = attempt_timed_out_ ? timeouts_in_a_row_ + 1 : 0;
+            attempt_timed_out_ = false;
+            const auto limit = reconnect_limit();
+            if (limit != 0 && timeouts_in_a_row_ >= limit && !lost_) {
+                lost_ = link_.describe() + ": " + std::to_string(timeouts_in_a_row_) +
+                        " transactions in a row timed out: the connection is presumed dead";
+            }
+        } else if (event == channel_event::framing_lost && !lost_) {
+            lost_ = link_.describe() +
+                    ": MBAP header error from the device: the stream cannot resynchronise";
+        }
+        sink_.on_channel_event(index_, event, origin);
+    }
+
+    /// After an engine call: fails the link if the engine's reports said so. False when the
+    /// link is down (then nothing more may be read or written on it).
+    bool settle() {
+        if (lost_) {
+            const std::string why = std::move(*lost_);
+            lost_.reset();
+            fail(why);
+        }
+        return up_;
+    }
+
     void open() {
         if (stopped_) return;
-        link_.open(
-            [self = this->shared_from_this()](transport::error_code ec, const std::string& why) {
-                self->on_open(ec, why);
-            });
+        link_.open(engine_.options(), [self = this->shared_from_this()](transport::error_code ec,
+                                                                        const std::string& why) {
+            self->on_open(ec, why);
+        });
     }
 
     void on_open(transport::error_code ec, const std::string& why) {
@@ -170,6 +245,9 @@ private:
         up_ = true;
         reported_down_ = false;
         next_backoff_ = backoff_.first;
+        timeouts_in_a_row_ = 0;
+        attempt_timed_out_ = false;
+        replies_seen_ = device_replies();
         sink_.on_channel_up(index_);
         read();
         kick();
@@ -235,6 +313,7 @@ private:
                 }
                 self->engine_.on_receive(std::span<const std::uint8_t>{self->rx_.data(), n},
                                          self->clock_.now(), self->engine_sink_);
+                if (!self->settle()) return;  // failed: the next open starts a new read
                 self->kick();
                 self->read();
             });
@@ -254,7 +333,7 @@ private:
             if (ec || self->armed_ != due) return;
             self->armed_.reset();
             self->engine_.on_timer(self->clock_.now(), self->engine_sink_);
-            self->kick();
+            if (self->settle()) self->kick();
         });
     }
 
@@ -273,6 +352,10 @@ private:
     bool writing_ = false;
     bool stopped_ = false;
     bool reported_down_ = false;
+    std::uint16_t timeouts_in_a_row_ = 0;  ///< transactions whose last attempt timed out
+    bool attempt_timed_out_ = false;       ///< the current transaction's last attempt did
+    std::uint64_t replies_seen_ = 0;       ///< device replies counted when last looked
+    std::optional<std::string> lost_;      ///< why the link must fail, once the engine returns
 };
 
 }  // namespace gw::gateway

@@ -274,6 +274,7 @@ public:
                 break;
             case channel_event::timeout:
             case channel_event::invalid_response:
+            case channel_event::framing_lost:
             case channel_event::gave_up:
             case channel_event::queue_full:
                 e.category = policy::event_category::modbus;
@@ -452,9 +453,9 @@ private:
                 plan.options, *this, plan.backoff);
         } else {
             const auto& tcp = std::get<tcp_link_plan>(plan.link);
-            port = std::make_shared<driver<tcp_link>>(
-                io_.get_executor(), index, tcp_link{io_.get_executor(), tcp.host, tcp.port},
-                plan.options, *this, plan.backoff);
+            port = std::make_shared<driver<tcp_link>>(io_.get_executor(), index,
+                                                      tcp_link{io_.get_executor(), tcp},
+                                                      plan.options, *this, plan.backoff);
         }
         router_.add_channel(*port);
         channels_.push_back(std::move(port));
@@ -527,13 +528,13 @@ private:
     void on_accept_exhausted(listener_state& l, const transport::error_code& ec) {
         ++l.counters.accept_failures;
         ++l.failures_unlogged;
-        l.accept_backoff = l.accept_backoff.count() == 0
-                               ? accept_backoff_first
-                               : std::min(l.accept_backoff * 2, accept_backoff_max);
+        // A burst (failures until the next successful accept) is reported when it starts and
+        // then once per window, with the count since the last report.
+        const bool burst_starts = l.accept_backoff.count() == 0;
+        l.accept_backoff = burst_starts ? accept_backoff_first
+                                        : std::min(l.accept_backoff * 2, accept_backoff_max);
         const auto now = clock_.now();
-        // The first failure ever, then at most one line per window: failures_unlogged is back
-        // to 0 after each line, so it cannot tell the first of a burst.
-        if (l.counters.accept_failures == 1 || now - l.last_failure_log >= accept_log_window) {
+        if (burst_starts || now - l.last_failure_log >= accept_log_window) {
             log_line(policy::event_severity::error,
                      "listener " + l.plan.name + ": accept: " + ec.message() + " (" +
                          std::to_string(l.failures_unlogged) +
@@ -572,7 +573,17 @@ private:
             return;
         }
         if (decision.make_room) evict_longest_idle(l.index, decision.evict_from);
-        transport::configure_socket(socket);
+        // The kernel's send buffer is bounded too: autotuning lets one master that stops reading
+        // park megabytes of answers in the kernel (256 masters: gigabytes). A refusal here is a
+        // connection not served, never one served unbounded.
+        if (const auto error = configure_session_socket(socket); error) {
+            log_line(policy::event_severity::error,
+                     "listener " + l.plan.name + ": socket options refused: " + error.message());
+            ++l.counters.connections_refused;
+            policies_.on_disconnect(info, policy::reason::none);
+            socket.close(ec);
+            return;
+        }
         session_options options;
         options.priority = l.plan.priority;
         options.framing = l.plan.protocol == listener_protocol::rtu_over_tcp
@@ -590,6 +601,16 @@ private:
         }
         ++l.counters.connections_accepted;
         session->start(*id);
+    }
+
+    /// Kernel send buffer per master: answers are at most 260 bytes, 64 KiB holds hundreds.
+    static constexpr int session_send_buffer = 64 * 1024;
+
+    static transport::error_code configure_session_socket(net::ip::tcp::socket& socket) {
+        if (auto ec = transport::configure_socket(socket); ec) return ec;
+        transport::error_code ec;
+        socket.set_option(net::socket_base::send_buffer_size(session_send_buffer), ec);
+        return ec;
     }
 
     /// The listener is full and a host holding fewer connections arrived: the heaviest host's

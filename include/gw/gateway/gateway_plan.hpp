@@ -25,6 +25,14 @@ struct serial_link_plan {
 struct tcp_link_plan {
     std::string host;
     std::uint16_t port = 502;
+    /// One connection attempt (name resolution included) fails after this long, and the reopen
+    /// backoff applies; without it a blackholed address would hold the channel for the
+    /// kernel's ~2 minutes of SYN retries.
+    std::chrono::milliseconds connect_timeout{3000};
+    /// This many transactions in a row that timed out (no reply to their last attempt) mean
+    /// the connection is probably dead (a rebooted device, a NAT that dropped its state): it is
+    /// closed and reopened. 0: never.
+    std::uint16_t reconnect_after_timeouts = 3;
 
     friend bool operator==(const tcp_link_plan&, const tcp_link_plan&) = default;
 };

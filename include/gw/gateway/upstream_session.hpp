@@ -23,6 +23,7 @@
 #include <gw/gateway/steady_clock.hpp>
 #include <gw/pipeline/pipeline.hpp>
 #include <gw/transport/asio.hpp>
+#include <gw/transport/async_stream.hpp>
 
 #include <array>
 #include <chrono>
@@ -59,6 +60,12 @@ template <class Stream, class Pipeline>
 class upstream_session final
     : public upstream_endpoint,
       public std::enable_shared_from_this<upstream_session<Stream, Pipeline>> {
+    static_assert(transport::upstream_stream<Stream>,
+                  "Stream must be a gw::transport::upstream_stream: movable, async_read_some and "
+                  "async_write_some completing with (error_code, std::size_t), an executor "
+                  "convertible to net::any_io_executor, and an end for gw::transport::teardown "
+                  "(close(ec), close(), next_layer(), or an ADL gw_teardown(stream&))");
+
 public:
     upstream_session(Stream stream, Pipeline& pipeline, session_table& table,
                      listener_counters& counters, const policy::connection_info& connection,
@@ -72,7 +79,11 @@ public:
         , idle_timer_{stream_.get_executor()}
         , write_timer_{stream_.get_executor()}
         , silence_timer_{stream_.get_executor()}
-        , rtu_rx_{pdu_direction::request, rtu_framing::predicted, options.timing} {}
+        // A serial line ends a frame of unknown length by silence; on TCP a gap means nothing
+        // (segments arrive whenever the network delivers them), so frames are predicted only.
+        , rtu_rx_{pdu_direction::request,
+                  options.rtu_silence ? rtu_framing::predicted : rtu_framing::stream,
+                  options.timing} {}
 
     /// Takes a master id and starts reading; false if every id is taken (caller closes).
     bool start(router::master_id id) {
@@ -99,12 +110,7 @@ public:
         idle_timer_.cancel();
         write_timer_.cancel();
         silence_timer_.cancel();
-        if constexpr (requires(transport::error_code & ec) { stream_.close(ec); }) {
-            transport::error_code ignored;
-            stream_.close(ignored);
-        } else {
-            stream_.close();
-        }
+        transport::teardown(stream_);  // a TLS stream: its TCP socket (no close_notify)
         --counters_.connections_active;
         if (why == policy::reason::idle_timeout) ++counters_.idle_timeouts;
         if (why == policy::reason::write_timeout) ++counters_.write_timeouts;

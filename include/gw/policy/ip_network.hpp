@@ -112,6 +112,9 @@ constexpr bool parse_ipv4(std::string_view s, std::uint8_t* out) noexcept {
         }
         const std::size_t start = i;
         unsigned value = 0;
+        // By hand, not std::from_chars: this parser is constexpr (allowlists can be checked at
+        // compile time, and the core runs on bare metal), and from_chars is constexpr only
+        // from C++23.
         while (i < s.size() && is_digit(s[i]) && i - start < 3) {
             value = value * 10 + static_cast<unsigned>(s[i] - '0');
             ++i;

@@ -129,6 +129,10 @@ public:
         state_ = state::awaiting;
         deadline_ = now + options_.response_timeout;
         rtu_rx_.reset();
+        // The framer hunts for this reply only: noise that is not its start is skipped at once,
+        // and a bogus header cannot hide it (codec/rtu_framer.hpp).
+        const auto request = queue_[current_].adu.pdu();
+        rtu_rx_.expect(queue_[current_].adu.unit(), request[0], expected_response_length(request));
         ascii_rx_.reset();
         mbap_rx_size_ = 0;
         corrupt_since_.reset();
@@ -144,6 +148,9 @@ public:
                 report(sink, channel_event::unexpected_bytes, request_origin{});
             }
             return;
+        }
+        if (corrupt_since_ && !bytes.empty()) {
+            corrupt_since_ = now;  // the silence that gives up on a corrupt reply starts again
         }
         switch (options_.framing) {
             case channel_framing::rtu:
@@ -163,15 +170,14 @@ public:
     void on_timer(transport::time_point now, S& sink) noexcept {
         if (state_ == state::awaiting) {
             if (options_.framing == channel_framing::rtu) {
-                const auto r = rtu_rx_.poll(now);
-                on_framer_status(r.status, rtu_rx_.unit(), rtu_rx_.pdu(), now, sink);
+                drain(rtu_rx_, now, sink);
             } else if (options_.framing == channel_framing::ascii) {
-                const auto r = ascii_rx_.poll(now);
-                on_framer_status(r.status, ascii_rx_.unit(), ascii_rx_.pdu(), now, sink);
+                drain(ascii_rx_, now, sink);
             }
-            if (state_ == state::awaiting && corrupt_since_ &&
+            if (state_ == state::awaiting && corrupt_since_ && !candidate_held() &&
                 now >= *corrupt_since_ + options_.timing.t3_5) {
-                // A corrupt reply and t3.5 of silence after it: no good reply is coming.
+                // A corrupt reply and t3.5 of silence after it, and nothing held that could still
+                // become the reply: no good reply is coming.
                 fail_attempt(now, sink);
             } else if (state_ == state::awaiting && now >= deadline_) {
                 ++counters_.timeouts;
@@ -195,7 +201,9 @@ public:
                         : (options_.framing == channel_framing::ascii ? ascii_rx_.deadline()
                                                                       : std::nullopt);
                 auto due = framer_due ? std::min(*framer_due, deadline_) : deadline_;
-                if (corrupt_since_) due = std::min(due, *corrupt_since_ + options_.timing.t3_5);
+                if (corrupt_since_ && !candidate_held()) {
+                    due = std::min(due, *corrupt_since_ + options_.timing.t3_5);
+                }
                 return due;
             }
             case state::turnaround:
@@ -267,10 +275,17 @@ private:
         ascii_rx_ = ascii_framer{options_.ascii_char_timeout};
     }
 
+    /// The RTU framer holds what may be the start of the reply, which more bytes could complete.
+    bool candidate_held() const noexcept {
+        return options_.framing == channel_framing::rtu && rtu_rx_.holds_reply_start();
+    }
+
+    /// `noise`: the error was about bytes that could not have been the reply (line noise before
+    /// it, see rtu_framer::reported_noise): counted, but it does not end the attempt early.
     template <class S>
     void on_framer_status(decode_status status, std::uint8_t unit,
-                          std::span<const std::uint8_t> pdu, transport::time_point now,
-                          S& sink) noexcept {
+                          std::span<const std::uint8_t> pdu, transport::time_point now, S& sink,
+                          bool noise = false) noexcept {
         switch (status) {
             case decode_status::need_more:
                 return;
@@ -281,19 +296,21 @@ private:
             case decode_status::bad_lrc:
                 ++counters_.crc_errors;
                 report(sink, channel_event::bad_crc, queue_[current_].origin);
-                corrupt_since_ = now;
+                if (!noise) corrupt_since_ = now;
                 return;
             case decode_status::too_long:
             case decode_status::bad_char:
             case decode_status::timeout:
                 ++counters_.invalid_responses;
                 report(sink, channel_event::invalid_response, queue_[current_].origin);
-                corrupt_since_ = now;
+                if (!noise) corrupt_since_ = now;
                 return;
             case decode_status::bad_header:
-                // MBAP: a TCP stream cannot resynchronise; try again at once.
+                // MBAP: a TCP stream cannot resynchronise: the driver reconnects; the attempt
+                // fails now (a retry goes out on the new connection).
                 ++counters_.invalid_responses;
                 report(sink, channel_event::invalid_response, queue_[current_].origin);
+                report(sink, channel_event::framing_lost, queue_[current_].origin);
                 fail_attempt(now, sink);
                 return;
         }
@@ -307,7 +324,9 @@ private:
         for (;;) {
             const auto r = framer.put(bytes, now);
             bytes = bytes.subspan(r.consumed);
-            on_framer_status(r.status, framer.unit(), framer.pdu(), now, sink);
+            bool noise = false;
+            if constexpr (requires { framer.reported_noise(); }) noise = framer.reported_noise();
+            on_framer_status(r.status, framer.unit(), framer.pdu(), now, sink, noise);
             if (state_ != state::awaiting) {
                 if (!bytes.empty()) {
                     ++counters_.unexpected_bytes;
@@ -316,6 +335,19 @@ private:
                 return;
             }
             if (r.status == decode_status::need_more) return;
+        }
+    }
+
+    /// Polls a serial framer until it has nothing more to say: a silence may end noise and the
+    /// frame behind it, reported one after the other.
+    template <class Framer, class S>
+    void drain(Framer& framer, transport::time_point now, S& sink) noexcept {
+        for (std::size_t guard = 0; guard < 2 * max_ascii_frame_chars; ++guard) {
+            const auto r = framer.poll(now);
+            bool noise = false;
+            if constexpr (requires { framer.reported_noise(); }) noise = framer.reported_noise();
+            on_framer_status(r.status, framer.unit(), framer.pdu(), now, sink, noise);
+            if (state_ != state::awaiting || r.status == decode_status::need_more) return;
         }
     }
 

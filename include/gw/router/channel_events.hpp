@@ -22,6 +22,9 @@ enum class channel_event : std::uint8_t {
     unexpected_bytes,  ///< bytes arrived while no reply was awaited (a late or stray frame)
     broadcast_sent,    ///< a unit-0 request was sent; no reply is awaited
     transport_failed,  ///< the line or connection failed: queued requests answered 0x0B
+    /// An MBAP header error from a downstream TCP device: the stream cannot resynchronise; the
+    /// driver must close and reopen the connection (the attempt has failed already).
+    framing_lost,
 };
 
 constexpr std::string_view to_string(channel_event e) noexcept {
@@ -48,6 +51,8 @@ constexpr std::string_view to_string(channel_event e) noexcept {
             return "broadcast_sent";
         case channel_event::transport_failed:
             return "transport_failed";
+        case channel_event::framing_lost:
+            return "framing_lost";
     }
     return "unknown";
 }

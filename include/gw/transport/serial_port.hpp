@@ -8,6 +8,7 @@
 #include <gw/transport/async_stream.hpp>
 #include <gw/transport/concepts.hpp>
 #include <gw/transport/detail/concat.hpp>
+#include <gw/transport/detail/rs485.hpp>
 #include <gw/transport/detail/termios2.hpp>
 #include <gw/transport/open_result.hpp>
 #include <gw/transport/serial_settings.hpp>
@@ -327,21 +328,8 @@ private:
 
     static void configure_rs485(int fd, const serial_settings& settings, open_result& result) {
         const auto& dev = settings.device;
-        const auto& rs = settings.rs485;
-        serial_rs485 conf{};
-        conf.flags = SER_RS485_ENABLED;
-        if (rs.rts_on_send) {
-            conf.flags |= SER_RS485_RTS_ON_SEND;
-        }
-        if (rs.rts_after_send) {
-            conf.flags |= SER_RS485_RTS_AFTER_SEND;
-        }
-        if (rs.receive_during_send) {
-            conf.flags |= SER_RS485_RX_DURING_TX;
-        }
-        conf.delay_rts_before_send = rs.delay_rts_before_send_ms;
-        conf.delay_rts_after_send = rs.delay_rts_after_send_ms;
-        const std::uint32_t requested = conf.flags;
+        const serial_rs485 wanted = detail::to_kernel(settings.rs485);
+        serial_rs485 conf = wanted;
         if (::ioctl(fd, TIOCSRS485, &conf) != 0) {
             const int err = errno;
             if (not_supported(err)) {
@@ -354,11 +342,20 @@ private:
             fail(result, dev, "enable RS-485 (TIOCSRS485)", errno_code(err));
             return;
         }
-        // The kernel writes back what it actually applied.
-        if (conf.flags != requested) {
-            result.warnings.push_back(
-                detail::concat({dev, ": the driver adjusted the RS-485 flags from ",
-                                std::to_string(requested), " to ", std::to_string(conf.flags)}));
+        // Drivers clamp delays and adjust flags without failing: read back what is in effect.
+        serial_rs485 applied{};
+        if (::ioctl(fd, TIOCGRS485, &applied) != 0) {
+            fail(result, dev, "read back RS-485 settings (TIOCGRS485)", errno_code(errno));
+            return;
+        }
+        if (const auto why = detail::delay_difference(wanted, applied)) {
+            fail(result, dev, "RS-485", errno_code(EINVAL), *why);
+            return;
+        }
+        if (detail::flag_difference(wanted, applied) != 0) {
+            result.warnings.push_back(detail::concat(
+                {dev, ": the driver adjusted the RS-485 flags from ", std::to_string(wanted.flags),
+                 " to ", std::to_string(applied.flags)}));
         }
     }
 

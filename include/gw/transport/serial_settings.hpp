@@ -2,6 +2,7 @@
 // What a serial line is configured with. Plain data, no Asio and no OS headers, so the
 // configuration layer can hold and validate it without pulling in the transport.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,15 +23,24 @@ constexpr std::string_view to_string(parity p) noexcept {
     return "?";
 }
 
+/// The longest RTS delay the Linux serial core applies (RS485_MAX_RTS_DELAY, 100 ms); it
+/// clamps longer ones, so they are refused before they reach it.
+inline constexpr std::chrono::milliseconds max_rs485_delay{100};
+
 /// RS-485 half-duplex direction control done by the UART driver (Linux TIOCSRS485).
 /// Only applied when `enabled`; otherwise the driver's own configuration is left untouched
-/// (a board may have set it up in its device tree).
+/// (a board may have set it up in its device tree). The one RS-485 type of gw: the
+/// configuration file fills it (gw::config::rs485_config is this type), the plan carries it,
+/// serial_port hands it to the kernel unchanged.
 struct rs485_settings {
     bool enabled = false;
     bool rts_on_send = true;      ///< RTS level while sending (driver enable active)
     bool rts_after_send = false;  ///< RTS level after the last bit is sent
-    std::uint32_t delay_rts_before_send_ms = 0;
-    std::uint32_t delay_rts_after_send_ms = 0;
+    /// RTS raised this long before the first bit, and kept this long after the last one. Whole
+    /// milliseconds: the unit of the kernel's struct serial_rs485. Finer delays would need RTS
+    /// toggled from user space around a blocking tcdrain(), which the io thread must not do.
+    std::chrono::milliseconds delay_before_send{0};
+    std::chrono::milliseconds delay_after_send{0};
     bool receive_during_send = false;  ///< keep the receiver on while sending (hears its own echo)
 
     friend bool operator==(const rs485_settings&, const rs485_settings&) = default;
@@ -80,6 +90,12 @@ constexpr std::string_view invalid_reason(const serial_settings& s) noexcept {
     }
     if (s.parity != parity::none && s.parity != parity::even && s.parity != parity::odd) {
         return "parity must be none, even or odd";
+    }
+    static_assert(max_rs485_delay == std::chrono::milliseconds{100}, "the message below says 100");
+    for (const auto d : {s.rs485.delay_before_send, s.rs485.delay_after_send}) {
+        if (d < std::chrono::milliseconds{0} || d > max_rs485_delay) {
+            return "RS-485 delays must be 0..100 ms (the kernel clamps longer ones)";
+        }
     }
     return {};
 }

@@ -5,6 +5,7 @@
 #include <gw/transport/asio.hpp>
 #include <gw/transport/detail/concat.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,20 +28,13 @@ inline std::string problem(std::string_view text, std::string_view reason) {
 }
 
 inline std::optional<std::uint16_t> parse_port(std::string_view text) noexcept {
-    if (text.empty() || text.size() > 5) {
+    std::uint16_t value = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end) {
         return std::nullopt;
     }
-    std::uint32_t value = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        value = value * 10 + static_cast<std::uint32_t>(c - '0');
-    }
-    if (value > 65535) {
-        return std::nullopt;
-    }
-    return static_cast<std::uint16_t>(value);
+    return value;
 }
 }  // namespace detail
 

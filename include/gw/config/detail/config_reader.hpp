@@ -43,7 +43,7 @@ inline constexpr std::int64_t max_timeout_ms = 60'000;
 inline constexpr std::int64_t max_retries = 10;
 inline constexpr std::int64_t max_queue_per_master = gateway::capacity::queue_per_master;
 inline constexpr std::int64_t max_backoff_ms = 300'000;
-inline constexpr std::int64_t max_rs485_delay_us = 1'000'000;
+inline constexpr std::int64_t max_rs485_delay_ms = transport::max_rs485_delay.count();
 inline constexpr std::int64_t max_listener_connections = gateway::capacity::masters;
 inline constexpr std::int64_t max_idle_timeout_s = 86'400;
 inline constexpr std::int64_t max_write_timeout_s = 3'600;
@@ -78,6 +78,7 @@ inline constexpr std::string_view tcp_channel[] = {"name",
                                                    "port",
                                                    "protocol",
                                                    "reopen_backoff_ms",
+                                                   "connect_timeout_ms",
                                                    "response_timeout_ms",
                                                    "retries",
                                                    "inter_frame_delay_ms",
@@ -107,7 +108,7 @@ inline constexpr std::string_view serial_listener[] = {
     "name",   "protocol",  "priority", "device", "baud",        "data_bits",
     "parity", "stop_bits", "framing",  "rs485",  "low_latency", "reopen_backoff_ms"};
 inline constexpr std::string_view rs485[] = {"enabled", "rts_on_send", "rts_after_send",
-                                             "delay_before_send_us", "delay_after_send_us"};
+                                             "delay_before_send_ms", "delay_after_send_ms"};
 inline constexpr std::string_view netmask_entry[] = {"address", "netmask"};
 inline constexpr std::string_view route[] = {"units", "channel", "map_to"};
 inline constexpr std::string_view limits[] = {"max_connections"};
@@ -647,16 +648,36 @@ private:
         if (const json_value* rs = member(obj, "rs485")) {
             const path_t p = member_path(path, "rs485");
             rs485_config& r = out.rs485;
-            if (!expect(*rs, p, json_kind::object, "an object") ||
+            if (!expect(*rs, p, json_kind::object, "an object") || !refuse_microseconds(*rs, p) ||
                 !check_keys(*rs, p, keys::rs485, "\"rs485\"") ||
                 !read_bool(*rs, p, "enabled", r.enabled) ||
                 !read_bool(*rs, p, "rts_on_send", r.rts_on_send) ||
                 !read_bool(*rs, p, "rts_after_send", r.rts_after_send) ||
-                !read_integer(*rs, p, "delay_before_send_us", 0, bounds::max_rs485_delay_us,
+                !read_integer(*rs, p, "delay_before_send_ms", 0, bounds::max_rs485_delay_ms,
                               r.delay_before_send) ||
-                !read_integer(*rs, p, "delay_after_send_us", 0, bounds::max_rs485_delay_us,
+                !read_integer(*rs, p, "delay_after_send_ms", 0, bounds::max_rs485_delay_ms,
                               r.delay_after_send)) {
                 return false;
+            }
+        }
+        return true;
+    }
+
+    /// The delays were once keys in microseconds, silently truncated to the kernel's
+    /// milliseconds (500 us became 0): such a file must be corrected, not reinterpreted.
+    bool refuse_microseconds(const json_value& rs, const path_t& path) {
+        static constexpr std::string_view renamed[][2] = {
+            {"delay_before_send_us", "delay_before_send_ms"},
+            {"delay_after_send_us", "delay_after_send_ms"}};
+        for (const json_member& m : rs.members) {
+            for (const auto& [old_key, new_key] : renamed) {
+                if (m.key == old_key) {
+                    return fail(m.key_offset, member_path(path, old_key),
+                                "RS-485 delays are whole milliseconds, the unit of the kernel's "
+                                "RS-485 driver: use \"" +
+                                    std::string(new_key) + "\" (0.." +
+                                    std::to_string(bounds::max_rs485_delay_ms) + ")");
+                }
             }
         }
         return true;
@@ -705,10 +726,14 @@ private:
         if (!read_enum(v, path, "type", type, true)) {
             return false;
         }
-        static constexpr std::string_view all[] = {
-            "device", "baud",    "data_bits", "parity",      "stop_bits",
-            "mode",   "framing", "rs485",     "low_latency", "reopen_backoff_ms",
-            "host",   "port",    "protocol",  "units"};
+        static constexpr std::string_view all[] = {"device",      "baud",
+                                                   "data_bits",   "parity",
+                                                   "stop_bits",   "mode",
+                                                   "framing",     "rs485",
+                                                   "low_latency", "reopen_backoff_ms",
+                                                   "host",        "port",
+                                                   "protocol",    "connect_timeout_ms",
+                                                   "units"};
         switch (type) {
             case channel_type::serial: {
                 serial_line_config line;
@@ -734,7 +759,9 @@ private:
                 }
                 if (!read_integer(v, path, "port", 1, 65535, tcp.port) ||
                     !read_enum(v, path, "protocol", tcp.protocol) ||
-                    !read_backoff(v, path, tcp.reconnect_backoff)) {
+                    !read_backoff(v, path, tcp.reconnect_backoff) ||
+                    !read_integer(v, path, "connect_timeout_ms", 1, bounds::max_timeout_ms,
+                                  tcp.connect_timeout)) {
                     return false;
                 }
                 out.link = std::move(tcp);

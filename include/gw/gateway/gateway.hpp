@@ -504,8 +504,14 @@ private:
             if (!ec) {
                 if (l.accept_backoff.count() > 0) {
                     l.accept_backoff = std::chrono::milliseconds{0};
+                    // Failures inside the last window are reported here, not lost.
                     log_line(policy::event_severity::notice,
-                             "listener " + l.plan.name + ": accepting connections again");
+                             "listener " + l.plan.name + ": accepting connections again" +
+                                 (l.failures_unlogged > 0
+                                      ? " (" + std::to_string(l.failures_unlogged) +
+                                            " more accept failure(s) since the last report)"
+                                      : std::string{}));
+                    l.failures_unlogged = 0;
                 }
                 on_accepted(l, std::move(socket));
                 accept(l);

@@ -166,8 +166,14 @@ std::optional<bj::value> write_units(const owner_of<M>& s) {
 
 template <auto M>
 constexpr key_decl<owner_of<M>> units_key(std::int64_t lo, std::string_view doc) {
-    return {"units", key_shape::units, true,           lo, max_unit, {}, {},
-            doc,     &read_units<M>,   &write_units<M>};
+    return {.key = "units",
+            .shape = key_shape::units,
+            .required = true,
+            .lo = lo,
+            .hi = max_unit,
+            .doc = doc,
+            .read = &read_units<M>,
+            .write = &write_units<M>};
 }
 
 template <auto M>
@@ -198,8 +204,13 @@ std::optional<bj::value> write_backoff(const owner_of<M>& s) {
 
 template <auto M>
 constexpr key_decl<owner_of<M>> backoff_key(std::string_view doc) {
-    return {"reopen_backoff_ms", key_shape::backoff, false, 1, 300'000, {}, {}, doc,
-            &read_backoff<M>,    &write_backoff<M>};
+    return {.key = "reopen_backoff_ms",
+            .shape = key_shape::backoff,
+            .lo = 1,
+            .hi = 300'000,
+            .doc = doc,
+            .read = &read_backoff<M>,
+            .write = &write_backoff<M>};
 }
 
 // ---- rs485 -----------------------------------------------------------------------------------
@@ -209,16 +220,13 @@ inline constexpr std::int64_t max_rs485_delay_ms = transport::max_rs485_delay.co
 /// `receive_during_send` has no key: a master hearing its own request would feed it to the
 /// reply framer.
 inline constexpr key_decl<rs485_config> rs485_keys[] = {
-    boolean_key<&rs485_config::enabled>("enabled",
-                                        "Switch the port to RS-485 mode (`TIOCSRS485`)."),
-    boolean_key<&rs485_config::rts_on_send>("rts_on_send", "RTS level while sending."),
-    boolean_key<&rs485_config::rts_after_send>("rts_after_send", "RTS level after sending."),
-    integer_key<&rs485_config::delay_before_send>(
-        "delay_before_send_ms", 0, max_rs485_delay_ms,
-        "Milliseconds between raising RTS and the first bit."),
-    integer_key<&rs485_config::delay_after_send>(
-        "delay_after_send_ms", 0, max_rs485_delay_ms,
-        "Milliseconds between the last bit and releasing RTS."),
+    key<&rs485_config::enabled>("enabled", "Switch the port to RS-485 mode (`TIOCSRS485`)."),
+    key<&rs485_config::rts_on_send>("rts_on_send", "RTS level while sending."),
+    key<&rs485_config::rts_after_send>("rts_after_send", "RTS level after sending."),
+    key<&rs485_config::delay_before_send>("delay_before_send_ms", 0, max_rs485_delay_ms,
+                                          "Milliseconds between raising RTS and the first bit."),
+    key<&rs485_config::delay_after_send>("delay_after_send_ms", 0, max_rs485_delay_ms,
+                                         "Milliseconds between the last bit and releasing RTS."),
 };
 inline constexpr std::string_view rs485_what = "\"rs485\"";
 
@@ -242,7 +250,7 @@ inline bool read_rs485(value_reader& r, const key_decl<serial_line_config>& d, c
 
 /// "framing" is refused with ASCII, where it has no meaning, so it is not written there either.
 inline std::optional<bj::value> write_framing(const serial_line_config& s) {
-    return s.mode == serial_mode::rtu ? write_choice<&serial_line_config::framing>(s)
+    return s.mode == serial_mode::rtu ? write_member<&serial_line_config::framing>(s)
                                       : std::nullopt;
 }
 
@@ -253,29 +261,24 @@ constexpr key_decl<S> with_write(key_decl<S> d, typename key_decl<S>::write_fn w
 }
 
 inline constexpr key_decl<serial_line_config> serial_line_keys[] = {
-    string_key<&serial_line_config::device, &check_device>(
+    key<&serial_line_config::device, &check_device>(
         "device", "absolute path", "The serial port, e.g. `/dev/ttyUSB0`, `/dev/serial/by-id/...`.",
         true),
-    integer_key<&serial_line_config::baud>("baud", 50, 4'000'000, "Line speed in bit/s."),
-    integer_key<&serial_line_config::data_bits>(
+    key<&serial_line_config::baud>("baud", 50, 4'000'000, "Line speed in bit/s."),
+    key<&serial_line_config::data_bits>(
         "data_bits", 7, 8, "7 only with `\"mode\": \"ascii\"`: RTU frames are binary."),
-    choice_key<&serial_line_config::parity>("parity", "Modbus's default is even (8E1)."),
-    integer_key<&serial_line_config::stop_bits>("stop_bits", 1, 2, "Stop bits per character."),
-    choice_key<&serial_line_config::mode>("mode", "The serial framing of Modbus."),
-    with_write(choice_key<&serial_line_config::framing>("framing",
-                                                        "How the end of an RTU reply is found."),
-               &write_framing),
-    {"rs485",
-     key_shape::object,
-     false,
-     0,
-     0,
-     {},
-     {},
-     "RS-485 direction control.",
-     &read_rs485,
-     &write_object<&serial_line_config::rs485, rs485_keys>},
-    boolean_key<&serial_line_config::low_latency>(
+    key<&serial_line_config::parity>("parity", "Modbus's default is even (8E1)."),
+    key<&serial_line_config::stop_bits>("stop_bits", 1, 2, "Stop bits per character."),
+    key<&serial_line_config::mode>("mode", "The serial framing of Modbus."),
+    with_write(
+        key<&serial_line_config::framing>("framing", "How the end of an RTU reply is found."),
+        &write_framing),
+    {.key = "rs485",
+     .shape = key_shape::object,
+     .doc = "RS-485 direction control.",
+     .read = &read_rs485,
+     .write = &write_object<&serial_line_config::rs485, rs485_keys>},
+    key<&serial_line_config::low_latency>(
         "low_latency",
         "Ask the driver for low latency (`ASYNC_LOW_LATENCY`), avoiding tty buffering delays."),
     backoff_key<&serial_line_config::reopen_backoff>(
@@ -305,55 +308,52 @@ inline std::optional<bj::value> write_channel_type(const channel_config& c) {
 
 /// The keys every channel has, before its link's keys.
 inline constexpr key_decl<channel_config> channel_head_keys[] = {
-    string_key<&channel_config::name, &check_name>(
+    key<&channel_config::name, &check_name>(
         "name", "1-64 of `A-Z a-z 0-9 _ - .`",
         "Identifies the channel in routes, logs and the console.", true),
-    {"type",
-     key_shape::choice,
-     true,
-     0,
-     0,
-     enum_names<channel_type>::values,
-     {},
-     "What the channel talks to; decides which other keys are allowed.",
-     &read_channel_type,
-     &write_channel_type},
+    {.key = "type",
+     .shape = key_shape::choice,
+     .required = true,
+     .choices = enum_names<channel_type>::values,
+     .doc = "What the channel talks to; decides which other keys are allowed.",
+     .read = &read_channel_type,
+     .write = &write_channel_type},
 };
 
 /// The keys every channel has, after its link's keys.
 inline constexpr key_decl<channel_config> channel_option_keys[] = {
-    integer_key<&channel_config::response_timeout>(
+    key<&channel_config::response_timeout>(
         "response_timeout_ms", 1, max_timeout_ms,
         "How long to wait for a reply before answering the master with exception 0x0B (gateway "
         "target failed to respond) or retrying."),
-    integer_key<&channel_config::retries>(
+    key<&channel_config::retries>(
         "retries", 0, 10,
         "Extra attempts after a timeout, a corrupt reply or a reply from the wrong unit."),
-    integer_key<&channel_config::inter_frame_delay>(
+    key<&channel_config::inter_frame_delay>(
         "inter_frame_delay_ms", 0, max_timeout_ms,
         "Silence kept on the bus after one transaction before the next request."),
-    integer_key<&channel_config::broadcast_turnaround>(
+    key<&channel_config::broadcast_turnaround>(
         "broadcast_turnaround_ms", 0, max_timeout_ms,
         "After a broadcast (unit 0) no reply comes; this is how long slaves get to act on it "
         "before the next request."),
-    boolean_key<&channel_config::coalesce_reads>(
+    key<&channel_config::coalesce_reads>(
         "coalesce_reads",
         "When several masters queue the same read, do one bus transaction and answer all of "
         "them."),
-    integer_key<&channel_config::queue_per_master>(
+    key<&channel_config::queue_per_master>(
         "queue_per_master", 1, gateway::capacity::queue_per_master,
         "Requests one master may have waiting on this channel; beyond that it gets exception "
         "0x06 (slave device busy), never a hang."),
 };
 
 inline constexpr key_decl<tcp_device_config> tcp_device_keys[] = {
-    string_key<&tcp_device_config::host, &check_host>("host", "IP address or host name",
-                                                      "The device's address or DNS name.", true),
-    integer_key<&tcp_device_config::port>("port", 1, 65535, "The device's TCP port."),
-    choice_key<&tcp_device_config::protocol>("protocol", "The framing on the connection."),
+    key<&tcp_device_config::host, &check_host>("host", "IP address or host name",
+                                               "The device's address or DNS name.", true),
+    key<&tcp_device_config::port>("port", 1, 65535, "The device's TCP port."),
+    key<&tcp_device_config::protocol>("protocol", "The framing on the connection."),
     backoff_key<&tcp_device_config::reconnect_backoff>(
         "Reconnection delays after the connection fails, as for serial ports."),
-    integer_key<&tcp_device_config::connect_timeout>(
+    key<&tcp_device_config::connect_timeout>(
         "connect_timeout_ms", 1, max_timeout_ms,
         "How long one connection attempt (name resolution included) may take."),
 };
@@ -367,11 +367,10 @@ inline constexpr key_decl<simulator_config> simulator_keys[] = {
 
 /// The keys every listener has, before its endpoint's keys.
 inline constexpr key_decl<listener_config> listener_head_keys[] = {
-    string_key<&listener_config::name, &check_name>("name", "1-64 of `A-Z a-z 0-9 _ - .`",
-                                                    "Unique across channels and listeners.", true),
-    choice_key<&listener_config::protocol>("protocol", "Decides which other keys are allowed.",
-                                           true),
-    choice_key<&listener_config::priority>(
+    key<&listener_config::name, &check_name>("name", "1-64 of `A-Z a-z 0-9 _ - .`",
+                                             "Unique across channels and listeners.", true),
+    key<&listener_config::protocol>("protocol", "Decides which other keys are allowed.", true),
+    key<&listener_config::priority>(
         "priority",
         "`high`: requests from this listener go ahead of normal ones in each channel's queue "
         "(the MGate's port 7502)."),
@@ -384,11 +383,10 @@ struct netmask_entry {
 };
 
 inline constexpr key_decl<netmask_entry> allowlist_entry_keys[] = {
-    string_key<&netmask_entry::address>("address", "IPv4 address", "The network's first address.",
-                                        true),
-    string_key<&netmask_entry::netmask>(
-        "netmask", "contiguous netmask",
-        "Such as `255.255.255.0`; `255.255.255` is read as one host.", true),
+    key<&netmask_entry::address>("address", "IPv4 address", "The network's first address.", true),
+    key<&netmask_entry::netmask>("netmask", "contiguous netmask",
+                                 "Such as `255.255.255.0`; `255.255.255` is read as one host.",
+                                 true),
 };
 
 inline bool read_allowlist_entry(value_reader& r, const json_value& v, const path_t& p,
@@ -413,9 +411,8 @@ inline bool read_allowlist_entry(value_reader& r, const json_value& v, const pat
                             "an address or network such as \"192.168.1.0/24\", or "
                             "{\"address\": ..., \"netmask\": ...}");
     }
-    static constexpr std::string_view names[] = {"address", "netmask"};
     netmask_entry e;
-    if (!r.check_keys(v, p, names, "an allowlist entry") ||
+    if (!r.check_keys(v, p, key_names({}, allowlist_entry_keys), "an allowlist entry") ||
         !r.read_keys(allowlist_entry_keys, v, p, e)) {
         return false;
     }
@@ -473,78 +470,49 @@ inline std::optional<bj::value> write_allowlist(const tcp_listener_config& t) {
 }
 
 inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
-    string_key<&tcp_listener_config::address, &check_listen_address>("address", "IP address",
-                                                                     "Where to listen."),
-    integer_key<&tcp_listener_config::port>("port", 1, 65535, "The TCP port to listen on.", true),
-    integer_key<&tcp_listener_config::max_connections>(
+    key<&tcp_listener_config::address, &check_listen_address>("address", "IP address",
+                                                              "Where to listen."),
+    key<&tcp_listener_config::port>("port", 1, 65535, "The TCP port to listen on.", true),
+    key<&tcp_listener_config::max_connections>(
         "max_connections", 1, max_masters,
         "Open connections on this listener (32 is the MGate's figure)."),
-    integer_key<&tcp_listener_config::max_connections_per_source>(
-        "max_connections_per_source", 0, max_masters, "A cap per source address."),
-    integer_key<&tcp_listener_config::idle_timeout>(
+    key<&tcp_listener_config::max_connections_per_source>("max_connections_per_source", 0,
+                                                          max_masters, "A cap per source address."),
+    key<&tcp_listener_config::idle_timeout>(
         "idle_timeout_s", 0, 86'400,
         "Close a connection that has sent nothing for this long and is owed no answer; `0` "
         "never does."),
-    integer_key<&tcp_listener_config::write_timeout>(
+    key<&tcp_listener_config::write_timeout>(
         "write_timeout_s", 1, 3'600,
         "Close a connection whose answers have not drained for this long: the master stopped "
         "reading."),
-    {"allowlist",
-     key_shape::list,
-     false,
-     0,
-     gateway::capacity::allowlist_entries,
-     {},
-     {},
-     "Source addresses allowed to connect; see below.",
-     &read_allowlist,
-     &write_allowlist},
+    list_key<tcp_listener_config>("allowlist", 0, gateway::capacity::allowlist_entries,
+                                  "Source addresses allowed to connect; see below.",
+                                  &read_allowlist, &write_allowlist),
 };
 
 // ---- routes, limits, log, the document ----------------------------------------------------------
-
-inline bool read_map_to(value_reader& r, const key_decl<route_config>& d, const json_value& v,
-                        const path_t& p, route_config& out) {
-    std::int64_t x = 0;
-    if (!r.integer_value(v, p, d.lo, d.hi, x)) {
-        return false;
-    }
-    out.map_to = static_cast<std::uint8_t>(x);
-    return true;
-}
-
-inline std::optional<bj::value> write_map_to(const route_config& r) {
-    return r.map_to ? std::optional<bj::value>(std::int64_t{*r.map_to}) : std::nullopt;
-}
 
 inline constexpr key_decl<route_config> route_keys[] = {
     units_key<&route_config::units>(
         0,
         "The unit ids (slave addresses) the masters use: `5`, `\"5\"` or `\"1-10\"` (no "
         "spaces)."),
-    string_key<&route_config::channel>("channel", "a channel's `name`", "Where these requests go.",
-                                       true),
-    {"map_to",
-     key_shape::integer,
-     false,
-     1,
-     max_unit,
-     {},
-     {},
-     "Renumbering: unit `first + k` is sent to the device as unit `map_to + k`, and the reply "
-     "goes back under the id the master used.",
-     &read_map_to,
-     &write_map_to},
+    key<&route_config::channel>("channel", "a channel's `name`", "Where these requests go.", true),
+    key<&route_config::map_to>(
+        "map_to", 1, max_unit,
+        "Renumbering: unit `first + k` is sent to the device as unit `map_to + k`, and the reply "
+        "goes back under the id the master used."),
 };
 
 inline constexpr key_decl<limits_config> limits_keys[] = {
-    integer_key<&limits_config::max_connections>("max_connections", 1, max_masters,
-                                                 "Open TCP connections across all listeners."),
+    key<&limits_config::max_connections>("max_connections", 1, max_masters,
+                                         "Open TCP connections across all listeners."),
 };
 
 inline constexpr key_decl<log_config> log_keys[] = {
-    choice_key<&log_config::level>("level", "Events of this severity and above are kept."),
-    integer_key<&log_config::event_log_capacity>(
+    key<&log_config::level>("level", "Events of this severity and above are kept."),
+    key<&log_config::event_log_capacity>(
         "event_log_capacity", 1, gateway::capacity::event_log,
         "Events kept in the local (in-memory) event log; the oldest go first."),
 };
@@ -555,36 +523,24 @@ inline constexpr std::string_view log_what = "\"log\"";
 /// The lists at the top: their elements are read by config_reader and written by to_json, which
 /// know their variants (channel types, listener protocols) and the rules between them.
 inline constexpr key_decl<gateway_config> document_list_keys[] = {
-    {"channels",
-     key_shape::list,
-     true,
-     1,
-     gateway::capacity::channels,
-     {},
-     {},
-     "Downstream: where requests go.",
-     nullptr,
-     nullptr},
-    {"listeners",
-     key_shape::list,
-     true,
-     1,
-     gateway::capacity::listeners,
-     {},
-     {},
-     "Upstream: where masters connect.",
-     nullptr,
-     nullptr},
-    {"routes",
-     key_shape::list,
-     true,
-     1,
-     gateway::capacity::routes,
-     {},
-     {},
-     "Which unit ids go to which channel.",
-     nullptr,
-     nullptr},
+    {.key = "channels",
+     .shape = key_shape::list,
+     .required = true,
+     .lo = 1,
+     .hi = gateway::capacity::channels,
+     .doc = "Downstream: where requests go."},
+    {.key = "listeners",
+     .shape = key_shape::list,
+     .required = true,
+     .lo = 1,
+     .hi = gateway::capacity::listeners,
+     .doc = "Upstream: where masters connect."},
+    {.key = "routes",
+     .shape = key_shape::list,
+     .required = true,
+     .lo = 1,
+     .hi = gateway::capacity::routes,
+     .doc = "Which unit ids go to which channel."},
 };
 
 inline constexpr key_decl<gateway_config> document_object_keys[] = {
@@ -638,22 +594,6 @@ inline bool is_declared_key(std::string_view key) {
                                      [&](const auto& d) { return d.key == key; });
     });
     return found;
-}
-
-/// The names of the keys of several tables, in order, leaving out `skip`.
-template <class... Tables>
-std::vector<std::string_view> key_names(std::string_view skip, const Tables&... tables) {
-    std::vector<std::string_view> out;
-    (
-        [&] {
-            for (const auto& d : tables) {
-                if (d.key != skip) {
-                    out.push_back(d.key);
-                }
-            }
-        }(),
-        ...);
-    return out;
 }
 
 /// A key as the documentation shows it: the cells of its row in docs/configuration.md.

@@ -399,125 +399,181 @@ struct member_traits<T S::*> {
 template <auto M>
 using owner_of = typename member_traits<decltype(M)>::owner;
 
+template <auto M>
+using member_of = typename member_traits<decltype(M)>::type;
+
 template <class T>
-constexpr std::int64_t to_integer(const T& v) noexcept {
-    if constexpr (requires { v.count(); }) {
-        return static_cast<std::int64_t>(v.count());
-    } else {
-        return static_cast<std::int64_t>(v);
-    }
-}
+inline constexpr bool is_choice = requires {
+    enum_names<T>::values;
+};
 
-/// Only called with a value already checked against the declared range, which fits T.
+/// An optional member holds a value when its key is present.
 template <class T>
-constexpr void from_integer(T& out, std::int64_t x) noexcept {
-    if constexpr (requires { typename T::rep; }) {
-        out = T{static_cast<typename T::rep>(x)};
+struct optional_value {
+    using type = T;
+};
+template <class T>
+struct optional_value<std::optional<T>> {
+    using type = T;
+};
+
+/// Reads the member's value: its type decides how (true/false, a string, one of the
+/// enumeration's names, or a whole number in the declared range; an optional member holds one
+/// of these when the key is present).
+template <auto M>
+bool read_member(value_reader& r, const key_decl<owner_of<M>>& d, const json_value& v,
+                 const path_t& path, owner_of<M>& out) {
+    using T = typename optional_value<member_of<M>>::type;
+    T& target = [&]() -> T& {
+        if constexpr (std::is_same_v<T, member_of<M>>) {
+            return out.*M;
+        } else {
+            return (out.*M).emplace();
+        }
+    }();
+    if constexpr (std::is_same_v<T, bool>) {
+        return r.boolean_value(v, path, target);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return r.string_value(v, path, target);
+    } else if constexpr (is_choice<T>) {
+        std::size_t i = 0;
+        if (!r.choice_value(v, path, d.choices, i)) {
+            return false;
+        }
+        target = static_cast<T>(i);
+        return true;
     } else {
-        out = static_cast<T>(x);
+        std::int64_t x = 0;
+        if (!r.integer_value(v, path, d.lo, d.hi, x)) {
+            return false;
+        }
+        // The declared range fits T (tests/config/config_keys.cpp checks every table).
+        if constexpr (requires { typename T::rep; }) {
+            target = T{static_cast<typename T::rep>(x)};
+        } else {
+            target = static_cast<T>(x);
+        }
+        return true;
     }
 }
 
 template <auto M>
-bool read_integer(value_reader& r, const key_decl<owner_of<M>>& d, const json_value& v,
-                  const path_t& path, owner_of<M>& out) {
-    std::int64_t x = 0;
-    if (!r.integer_value(v, path, d.lo, d.hi, x)) {
-        return false;
+std::optional<boost::json::value> write_member(const owner_of<M>& s) {
+    using T = typename optional_value<member_of<M>>::type;
+    if constexpr (!std::is_same_v<T, member_of<M>>) {
+        if (!(s.*M)) {
+            return std::nullopt;  // an absent optional: no key
+        }
     }
-    from_integer(out.*M, x);
-    return true;
-}
-
-template <auto M>
-std::optional<boost::json::value> write_integer(const owner_of<M>& s) {
-    return boost::json::value(to_integer(s.*M));
-}
-
-template <auto M>
-bool read_boolean(value_reader& r, const key_decl<owner_of<M>>&, const json_value& v,
-                  const path_t& path, owner_of<M>& out) {
-    return r.boolean_value(v, path, out.*M);
-}
-
-template <auto M>
-std::optional<boost::json::value> write_boolean(const owner_of<M>& s) {
-    return boost::json::value(s.*M);
-}
-
-template <auto M>
-bool read_choice(value_reader& r, const key_decl<owner_of<M>>& d, const json_value& v,
-                 const path_t& path, owner_of<M>& out) {
-    std::size_t i = 0;
-    if (!r.choice_value(v, path, d.choices, i)) {
-        return false;
+    const T& v = [&]() -> const T& {
+        if constexpr (std::is_same_v<T, member_of<M>>) {
+            return s.*M;
+        } else {
+            return *(s.*M);
+        }
+    }();
+    if constexpr (std::is_same_v<T, bool>) {
+        return boost::json::value(v);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return boost::json::value(boost::json::string_view(v));
+    } else if constexpr (is_choice<T>) {
+        return boost::json::value(boost::json::string_view(to_string(v)));
+    } else if constexpr (requires { v.count(); }) {
+        return boost::json::value(static_cast<std::int64_t>(v.count()));
+    } else {
+        return boost::json::value(static_cast<std::int64_t>(v));
     }
-    out.*M = static_cast<typename member_traits<decltype(M)>::type>(i);
-    return true;
 }
 
+template <class P>
+concept flag_or_choice_member = std::is_same_v < typename member_traits<P>::type,
+bool > || is_choice<typename member_traits<P>::type>;
+template <class P>
+concept string_member = std::is_same_v<typename member_traits<P>::type, std::string>;
+
+/// A key bound to a boolean or enumeration member.
+template <flag_or_choice_member auto M>
+constexpr key_decl<owner_of<M>> key(std::string_view name, std::string_view doc,
+                                    bool required = false) {
+    key_decl<owner_of<M>> d{.key = name, .required = required, .doc = doc};
+    d.shape = is_choice<member_of<M>> ? key_shape::choice : key_shape::boolean;
+    if constexpr (is_choice<member_of<M>>) {
+        d.choices = enum_names<member_of<M>>::values;
+    }
+    d.read = &read_member<M>;
+    d.write = &write_member<M>;
+    return d;
+}
+
+/// A key bound to an integer or duration member, in lo..hi.
 template <auto M>
-std::optional<boost::json::value> write_choice(const owner_of<M>& s) {
-    return boost::json::value(boost::json::string_view(to_string(s.*M)));
+constexpr key_decl<owner_of<M>> key(std::string_view name, std::int64_t lo, std::int64_t hi,
+                                    std::string_view doc, bool required = false) {
+    return {.key = name,
+            .shape = key_shape::integer,
+            .required = required,
+            .lo = lo,
+            .hi = hi,
+            .doc = doc,
+            .read = &read_member<M>,
+            .write = &write_member<M>};
 }
 
-template <auto M>
-bool read_string(value_reader& r, const key_decl<owner_of<M>>&, const json_value& v,
-                 const path_t& path, owner_of<M>& out) {
-    return r.string_value(v, path, out.*M);
-}
-
-template <auto M>
-std::optional<boost::json::value> write_string(const owner_of<M>& s) {
-    return boost::json::value(boost::json::string_view(s.*M));
-}
-
-/// An integer key in lo..hi.
-template <auto M>
-constexpr key_decl<owner_of<M>> integer_key(std::string_view key, std::int64_t lo, std::int64_t hi,
-                                            std::string_view doc, bool required = false) {
-    return {key, key_shape::integer, required,         lo, hi, {}, {},
-            doc, &read_integer<M>,   &write_integer<M>};
-}
-
-template <auto M>
-constexpr key_decl<owner_of<M>> boolean_key(std::string_view key, std::string_view doc) {
-    return {key, key_shape::boolean, false, 0, 0, {}, {}, doc, &read_boolean<M>, &write_boolean<M>};
-}
-
-/// One of the names of the member's enumeration (enum_names in gateway_config.hpp).
-template <auto M>
-constexpr key_decl<owner_of<M>> choice_key(std::string_view key, std::string_view doc,
-                                           bool required = false) {
-    using E = typename member_traits<decltype(M)>::type;
-    return {key, key_shape::choice, required,        0, 0, enum_names<E>::values, {},
-            doc, &read_choice<M>,   &write_choice<M>};
-}
-
-/// A string key; `Check(reader, value, path, string)` refuses what the format does not accept,
-/// and `accepted` says what that is in the docs' Range column.
-template <auto M, auto Check = nullptr>
-constexpr key_decl<owner_of<M>> string_key(std::string_view key, std::string_view accepted,
-                                           std::string_view doc, bool required = false) {
+/// A key bound to a string member; `Check(reader, value, path, string)` refuses what the format
+/// does not accept, and `accepted` says what that is in the docs' Range column.
+template <string_member auto M, auto Check = nullptr>
+constexpr key_decl<owner_of<M>> key(std::string_view name, std::string_view accepted,
+                                    std::string_view doc, bool required = false) {
     using S = owner_of<M>;
-    typename key_decl<S>::read_fn read = &read_string<M>;
+    typename key_decl<S>::read_fn read = &read_member<M>;
     if constexpr (!std::is_same_v<decltype(Check), std::nullptr_t>) {
         read = [](value_reader& r, const key_decl<S>& d, const json_value& v, const path_t& p,
-                  S& out) { return read_string<M>(r, d, v, p, out) && Check(r, v, p, out.*M); };
+                  S& out) { return read_member<M>(r, d, v, p, out) && Check(r, v, p, out.*M); };
     }
-    return {key, key_shape::string, required, 0, 0, {}, accepted, doc, read, &write_string<M>};
+    return {.key = name,
+            .shape = key_shape::string,
+            .required = required,
+            .range_text = accepted,
+            .doc = doc,
+            .read = read,
+            .write = &write_member<M>};
+}
+
+/// An array of lo..hi entries, read and written by the functions given.
+template <class S>
+constexpr key_decl<S> list_key(std::string_view name, std::int64_t lo, std::int64_t hi,
+                               std::string_view doc, typename key_decl<S>::read_fn read,
+                               typename key_decl<S>::write_fn write) {
+    return {.key = name,
+            .shape = key_shape::list,
+            .lo = lo,
+            .hi = hi,
+            .doc = doc,
+            .read = read,
+            .write = write};
+}
+
+/// The names of the keys of several tables, in order, leaving out `skip`.
+template <class... Tables>
+std::vector<std::string_view> key_names(std::string_view skip, const Tables&... tables) {
+    std::vector<std::string_view> out;
+    const auto add = [&](const auto& table) {
+        for (const auto& d : table) {
+            if (d.key != skip) {
+                out.push_back(d.key);
+            }
+        }
+    };
+    (add(tables), ...);
+    return out;
 }
 
 /// A nested object read with its own table; `what` names it in messages ("\"limits\"").
 template <auto M, const auto& Table, const std::string_view& What>
 bool read_object(value_reader& r, const key_decl<owner_of<M>>&, const json_value& v,
                  const path_t& path, owner_of<M>& out) {
-    std::vector<std::string_view> names;
-    for (const auto& d : Table) {
-        names.push_back(d.key);
-    }
     return r.expect(v, path, json_kind::object, "an object") &&
-           r.check_keys(v, path, names, What) && r.read_keys(Table, v, path, out.*M);
+           r.check_keys(v, path, key_names({}, Table), What) && r.read_keys(Table, v, path, out.*M);
 }
 
 /// Every declared key of `table` that has a value in `s`, in declaration order.
@@ -541,17 +597,12 @@ std::optional<boost::json::value> write_object(const owner_of<M>& s) {
 
 /// A nested object whose keys are declared in `Table`.
 template <auto M, const auto& Table, const std::string_view& What>
-constexpr key_decl<owner_of<M>> object_key(std::string_view key, std::string_view doc) {
-    return {key,
-            key_shape::object,
-            false,
-            0,
-            0,
-            {},
-            {},
-            doc,
-            &read_object<M, Table, What>,
-            &write_object<M, Table>};
+constexpr key_decl<owner_of<M>> object_key(std::string_view name, std::string_view doc) {
+    return {.key = name,
+            .shape = key_shape::object,
+            .doc = doc,
+            .read = &read_object<M, Table, What>,
+            .write = &write_object<M, Table>};
 }
 
 }  // namespace gw::config::detail

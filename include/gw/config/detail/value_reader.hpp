@@ -371,6 +371,7 @@ enum class key_shape : std::uint8_t {
 /// gateway_config.hpp: writing a default-constructed S gives it, so it is stated once.
 template <class S>
 struct key_decl {
+    using owner = S;
     using read_fn = bool (*)(value_reader&, const key_decl&, const json_value&, const path_t&, S&);
     /// No value: the key is left out (an absent optional, or a key this state does not have).
     using write_fn = std::optional<boost::json::value> (*)(const S&);

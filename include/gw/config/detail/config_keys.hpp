@@ -356,6 +356,10 @@ inline constexpr key_decl<tcp_device_config> tcp_device_keys[] = {
     key<&tcp_device_config::connect_timeout>(
         "connect_timeout_ms", 1, max_timeout_ms,
         "How long one connection attempt (name resolution included) may take."),
+    key<&tcp_device_config::reconnect_after_timeouts>(
+        "reconnect_after_timeouts", 1, 100,
+        "Transactions in a row that timed out after which the connection is closed and opened "
+        "again."),
 };
 
 inline constexpr key_decl<simulator_config> simulator_keys[] = {

@@ -119,8 +119,9 @@ TEST_CASE("docs/configuration.md documents no key that is not declared") {
             declared.emplace(section, "`" + std::string(d.key) + "`");
         }
     });
-    for (const auto& [section, rows] : key_rows(file_text(GW_CONFIGURATION_MD))) {
-        for (const doc_row& row : rows) {
+    for (const auto& entry : key_rows(file_text(GW_CONFIGURATION_MD))) {
+        const std::string& section = entry.first;  // no structured binding: clang 14's lambdas
+        for (const doc_row& row : entry.second) {
             CHECK_MESSAGE(declared.count({section, row.cells[0]}) == 1,
                           "docs/configuration.md:" << row.line << ": " << row.cells[0]
                                                    << " is not a key declared for \"" << section

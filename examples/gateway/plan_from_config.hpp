@@ -55,6 +55,7 @@ inline gateway::gateway_plan plan_from_config(
             link.host = t->host;
             link.port = t->port;
             link.connect_timeout = t->connect_timeout;
+            link.reconnect_after_timeouts = t->reconnect_after_timeouts;
             p.link = link;
             p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp
                                     ? router::channel_framing::rtu

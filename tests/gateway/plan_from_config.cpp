@@ -27,7 +27,7 @@ TEST_CASE("plan_from_config: RS-485 delays pass through in milliseconds, down to
     CHECK((conf.flags & SER_RS485_ENABLED) != 0);
 }
 
-TEST_CASE("plan_from_config: a tcp channel's connect timeout reaches its link plan") {
+TEST_CASE("plan_from_config: a tcp channel's connect timeout and reconnect count reach its plan") {
     gw::config::gateway_config c;
     gw::config::channel_config ch;
     ch.name = "plc";
@@ -35,6 +35,7 @@ TEST_CASE("plan_from_config: a tcp channel's connect timeout reaches its link pl
     tcp.host = "127.0.0.1";
     tcp.port = 5020;
     tcp.connect_timeout = 750ms;
+    tcp.reconnect_after_timeouts = 7;
     ch.link = tcp;
     c.channels.push_back(ch);
     const auto plan = gw::examples::plan_from_config(c, [](const std::string&) { return ""; });
@@ -43,5 +44,5 @@ TEST_CASE("plan_from_config: a tcp channel's connect timeout reaches its link pl
     CHECK(link.host == "127.0.0.1");
     CHECK(link.port == 5020);
     CHECK(link.connect_timeout == 750ms);
-    CHECK(link.reconnect_after_timeouts == 3);
+    CHECK(link.reconnect_after_timeouts == 7);
 }

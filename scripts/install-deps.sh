@@ -9,6 +9,8 @@ packages=(
   # libraries
   libasio-dev libboost1.81-dev libboost-json1.81-dev libwolfssl-dev doctest-dev libbenchmark-dev
   libcli11-dev
+  # throwaway certificates for the TLS tests (the openssl command-line tool)
+  openssl
   # real Modbus peers and virtual serial lines for integration tests and baselines
   libmodbus-dev mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
   # bare metal: cross compiler, newlib and QEMU

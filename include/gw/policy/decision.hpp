@@ -2,8 +2,8 @@
 // What a policy answers, and what it is asked about.
 
 #include <gw/core/exception_code.hpp>
+#include <gw/core/master_id.hpp>
 #include <gw/policy/audit_event.hpp>
-#include <gw/router/request_origin.hpp>
 
 #include <cstdint>
 #include <span>
@@ -87,7 +87,7 @@ struct connection_info {
 /// A request that passed codec validation, before it is routed.
 struct request_info {
     const connection_info& connection;
-    router::master_id master;
+    master_id master;
     std::uint8_t unit;
     std::span<const std::uint8_t> pdu;
     transport::time_point now;

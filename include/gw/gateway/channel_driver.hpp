@@ -18,6 +18,7 @@
 // The driver also fails the line itself when the engine reports framing_lost (an MBAP stream
 // that cannot resynchronise) or, on links that ask for it, after repeated timeouts.
 
+#include <gw/gateway/reopen_backoff.hpp>
 #include <gw/gateway/steady_clock.hpp>
 #include <gw/router/channel.hpp>
 #include <gw/transport/asio.hpp>
@@ -70,11 +71,6 @@ public:
 
 protected:
     ~channel_port() = default;
-};
-
-struct reopen_backoff {
-    std::chrono::milliseconds first{100};
-    std::chrono::milliseconds max{5000};
 };
 
 template <class Link, class Sink, std::size_t Slots = 1024, std::size_t Masters = 256>

@@ -9,7 +9,7 @@
 #include <gw/codec/decode_status.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/core/adu_buffer.hpp>
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/core/exception_code.hpp>
 #include <gw/router/channel.hpp>
 #include <gw/router/request_origin.hpp>

@@ -11,7 +11,7 @@
 #include <gw/codec/decode_status.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/core/adu_buffer.hpp>
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/device/server.hpp>
 #include <gw/device/static_data_model.hpp>
 #include <gw/transport/concepts.hpp>

@@ -17,7 +17,7 @@
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/core/adu_buffer.hpp>
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/gateway/listener_counters.hpp>
 #include <gw/gateway/session_table.hpp>
 #include <gw/gateway/steady_clock.hpp>

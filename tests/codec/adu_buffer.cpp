@@ -1,4 +1,4 @@
-#include <gw/core/adu_buffer.hpp>
+#include <gw/codec/adu_buffer.hpp>
 
 #include <gw/codec/crc16.hpp>
 #include <gw/codec/mbap.hpp>

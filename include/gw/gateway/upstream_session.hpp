@@ -14,10 +14,10 @@
 // lazily, once per deadline period rather than once per request: the hot path only stores a
 // timestamp.
 
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/codec/adu_buffer.hpp>
 #include <gw/gateway/listener_counters.hpp>
 #include <gw/gateway/session_table.hpp>
 #include <gw/gateway/steady_clock.hpp>

@@ -3,6 +3,7 @@
 #include <gw/codec/crc16.hpp>
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/rtu_framer.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include <doctest/doctest.h>
 

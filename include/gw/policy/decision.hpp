@@ -3,6 +3,7 @@
 
 #include <gw/core/exception_code.hpp>
 #include <gw/core/master_id.hpp>
+#include <gw/core/time.hpp>
 #include <gw/policy/audit_event.hpp>
 
 #include <cstdint>
@@ -81,7 +82,7 @@ struct connection_info {
     std::uint16_t listener = 0;  ///< index of the listener in the gateway's configuration
     ip_address peer{};
     std::uint16_t peer_port = 0;
-    transport::time_point now{};
+    timestamp now{};
 };
 
 /// A request that passed codec validation, before it is routed.
@@ -90,7 +91,7 @@ struct request_info {
     master_id master;
     std::uint8_t unit;
     std::span<const std::uint8_t> pdu;
-    transport::time_point now;
+    timestamp now;
 };
 
 }  // namespace gw::policy

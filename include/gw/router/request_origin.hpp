@@ -2,7 +2,7 @@
 // Who asked: enough to answer the right master with the right transaction id and unit id.
 
 #include <gw/core/master_id.hpp>
-#include <gw/transport/concepts.hpp>
+#include <gw/core/time.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +20,7 @@ struct request_origin {
     master_id master = 0;
     std::uint16_t transaction_id = 0;  ///< MBAP transaction id, echoed in the answer (0 on serial)
     std::uint8_t unit = 0;             ///< unit id as the master addressed it (before remapping)
-    transport::time_point received_at{};
+    timestamp received_at{};
 };
 
 }  // namespace gw::router

@@ -7,7 +7,6 @@
 
 #include "embedded_simulator.hpp"
 #include "logging.hpp"
-#include "plan_from_config.hpp"
 
 #include <gw/config/default_config.hpp>
 #include <gw/config/json_impl.hpp>
@@ -15,6 +14,7 @@
 #include <gw/gateway/atomic_file.hpp>
 #include <gw/gateway/gateway.hpp>
 #include <gw/gateway/log_sink.hpp>
+#include <gw/gateway/plan_from_config.hpp>
 #include <gw/gateway/status_writer.hpp>
 
 #include <CLI/CLI.hpp>
@@ -281,7 +281,7 @@ int main(int argc, char** argv) {
         }
         const auto& c = std::get<gw::config::gateway_config>(result);
         // What start() would refuse, --check-config refuses too.
-        if (const auto error = gw::gateway::check_plan(gw::examples::plan_from_config(
+        if (const auto error = gw::gateway::check_plan(gw::gateway::plan_from_config(
                 c, [](const std::string&) { return std::string{"(simulated)"}; }));
             !error.empty()) {
             std::cerr << *opts.check_path << ": " << error << "\n";
@@ -345,7 +345,7 @@ int main(int argc, char** argv) {
     gw::gateway::gateway gateway{io, log};
     gateway.set_log_level(opts.log_level ? severity_of(log_level_named(*opts.log_level))
                                          : severity_of(config.log.level));
-    if (const auto error = gateway.start(gw::examples::plan_from_config(config, simulator_device));
+    if (const auto error = gateway.start(gw::gateway::plan_from_config(config, simulator_device));
         !error.empty()) {
         log(gw::policy::event_severity::error, error);
         return 1;
@@ -374,7 +374,7 @@ int main(int argc, char** argv) {
                 log(gw::policy::event_severity::error,
                     "reload refused, configuration unchanged: " + error->to_string());
             } else {
-                const auto refused = gateway.reload(gw::examples::plan_from_config(
+                const auto refused = gateway.reload(gw::gateway::plan_from_config(
                     std::get<gw::config::gateway_config>(next), simulator_device));
                 if (refused.empty()) {
                     log(gw::policy::event_severity::notice, "configuration reloaded");

@@ -5,6 +5,7 @@
 #include <gw/core/master_id.hpp>
 #include <gw/core/time.hpp>
 #include <gw/policy/audit_event.hpp>
+#include <gw/policy/identity.hpp>
 
 #include <cstdint>
 #include <span>
@@ -83,6 +84,7 @@ struct connection_info {
     ip_address peer{};
     std::uint16_t peer_port = 0;
     timestamp now{};
+    connection_identity identity;  ///< who vouched for it, and its role (none on plain TCP)
 };
 
 /// A request that passed codec validation, before it is routed.

@@ -320,7 +320,8 @@ int main(int argc, char** argv) {
         }
     }};
 
-    gw::net::io_context io{1};  // one thread: Asio can skip its internal locking
+    // One io thread; other threads only post() to it (transport/asio.hpp: one_io_thread).
+    gw::net::io_context io{gw::transport::one_io_thread};
     // Simulated devices of "simulator" channels, each on its own virtual serial line.
     std::map<std::string, std::unique_ptr<gw::examples::embedded_simulator>> simulators;
     for (const auto& ch : config.channels) {

@@ -94,7 +94,7 @@ public:
     /// or nothing queued). The span stays valid until on_transmitted.
     std::span<const std::uint8_t> next_transmit(transport::time_point now) noexcept {
         if (state_ == state::idle) {
-            if (now < bus_free_at_) return {};
+            if (now < bus_free_at_ || holding_for_priority(now)) return {};
             current_ = queue_.pop();
             if (current_ == no_slot) return {};
             attempts_ = 0;
@@ -211,8 +211,11 @@ public:
             case state::ready:
                 return bus_free_at_;
             case state::idle:
-                if (queue_.queued() > 0) return bus_free_at_;
-                return std::nullopt;
+                if (queue_.queued() == 0) return std::nullopt;
+                if (queue_.queued(priority_class::high) == 0) {
+                    return std::max(bus_free_at_, priority_hold_until_);
+                }
+                return bus_free_at_;
             case state::sending:
                 return std::nullopt;
         }
@@ -238,6 +241,7 @@ public:
             answer_exception(queued_answer, now, sink);
         }
         bus_free_at_ = now;
+        priority_hold_until_ = {};
     }
 
     /// The driver lost the line or connection (counted once per loss, not per failed request).
@@ -257,6 +261,11 @@ private:
         if constexpr (requires { sink.on_channel_event(event, origin); }) {
             sink.on_channel_event(event, origin);
         }
+    }
+
+    /// The priority hold is running and only normal requests wait.
+    bool holding_for_priority(transport::time_point now) const noexcept {
+        return now < priority_hold_until_ && queue_.queued(priority_class::high) == 0;
     }
 
     std::optional<exception_code> refuse_busy() noexcept {
@@ -439,6 +448,12 @@ private:
         std::uint16_t followers = queue_[index].followers;
         // A broadcast is never answered, not even with an exception (found by fuzz/channel).
         const bool answer = !pdu.empty() && queue_[index].adu.unit() != 0;
+        // A priority master was answered: it will be back within a round trip (see
+        // channel_options::priority_hold).
+        if (answer && queue_[index].priority == priority_class::high &&
+            options_.priority_hold.count() > 0) {
+            priority_hold_until_ = now + options_.priority_hold;
+        }
         for (;;) {
             const auto& slot = queue_[index];
             if (answer && slot.origin_alive) sink.deliver(slot.origin, pdu);
@@ -467,6 +482,7 @@ private:
     std::uint16_t transaction_id_ = 0;
     transport::time_point deadline_{};
     transport::time_point bus_free_at_{};
+    transport::time_point priority_hold_until_{};         ///< normal requests wait until then
     std::optional<transport::time_point> corrupt_since_;  ///< a corrupt reply arrived then
     channel_counters counters_;
 };

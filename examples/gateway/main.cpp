@@ -7,7 +7,6 @@
 
 #include "embedded_simulator.hpp"
 #include "logging.hpp"
-#include "plan_from_config.hpp"
 
 #include <gw/config/default_config.hpp>
 #include <gw/config/json_impl.hpp>
@@ -15,6 +14,7 @@
 #include <gw/gateway/atomic_file.hpp>
 #include <gw/gateway/gateway.hpp>
 #include <gw/gateway/log_sink.hpp>
+#include <gw/gateway/plan_from_config.hpp>
 #include <gw/gateway/status_writer.hpp>
 
 #include <CLI/CLI.hpp>
@@ -291,7 +291,7 @@ int main(int argc, char** argv) {
         }
         const auto& c = std::get<gw::config::gateway_config>(result);
         // What start() would refuse, --check-config refuses too.
-        if (const auto error = gw::gateway::check_plan(gw::examples::plan_from_config(
+        if (const auto error = gw::gateway::check_plan(gw::gateway::plan_from_config(
                 c, [](const std::string&) { return std::string{"(simulated)"}; }));
             !error.empty()) {
             std::cerr << *opts.check_path << ": " << error << "\n";
@@ -355,7 +355,7 @@ int main(int argc, char** argv) {
 
     // The plan the configuration describes, with the command line's overrides.
     const auto plan_of = [&](const gw::config::gateway_config& c) {
-        auto plan = gw::examples::plan_from_config(c, simulator_device);
+        auto plan = gw::gateway::plan_from_config(c, simulator_device);
         if (opts.priority_hold_ms) {
             const auto hold = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::duration<double, std::milli>{*opts.priority_hold_ms});

@@ -4,6 +4,8 @@
 #include <gw/transport/detail/concat.hpp>
 #include <gw/transport/serial_settings.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "simulator.hpp"
@@ -32,33 +35,8 @@ struct cli_options {
 struct cli_result {
     std::optional<cli_options> options;
     std::string error;
+    std::string help;  ///< the generated --help text, when options->help is set
 };
-
-inline constexpr std::string_view usage_text =
-    "usage: gw_simulator [--device PATH | --pty-link PATH] [options]\n"
-    "A Modbus RTU/ASCII slave with several unit ids, for tests and demos.\n"
-    "\n"
-    "  --device PATH       serve on this serial device (e.g. /dev/ttyUSB0)\n"
-    "  --pty-link PATH     create a pty and symlink its slave side at PATH\n"
-    "                      (neither: create a pty and print its path)\n"
-    "  --baud N            line speed (default 19200); also sets wire time and RTU timing\n"
-    "  --parity none|even|odd, --data-bits 7|8, --stop-bits 1|2   (--device only; 8E1)\n"
-    "  --mode rtu|ascii    framing (default rtu)\n"
-    "  --units LIST        unit ids, e.g. 1,2,3 or 1-5 or 1,4-6 (default 1); each unit\n"
-    "                      has its own tables: holding[i]=i, input[i]=unit*1000+i,\n"
-    "                      coil[i]=(i%3==0), discrete[i]=(i odd), 10000 entries each\n"
-    "  --delay-us N        reply this long after the request (default 0)\n"
-    "  --wire-time         also delay by the request's and reply's time on the line\n"
-    "  --fault KIND        silence|bad_crc|wrong_unit|garbage|truncated|noise\n"
-    "                      (noise: random noise, a silence, then the good reply)\n"
-    "  --fault-unit N      only requests to unit N get the fault (default: all units)\n"
-    "  --fault-every N     fault every Nth such request (default 1: each one)\n"
-    "  --noise-max N       noise: 1..N bytes of noise (default 8, at most 32)\n"
-    "  --noise-gap-us A-B  noise: the silence before the reply, A to B us (default 2000-5000)\n"
-    "  --seed N            noise: seed of the shapes, lengths and gaps (default 1)\n"
-    "  --server-id TEXT    FC 17 server id (default \"gw simulator\")\n"
-    "  --verbose           log every request to stderr\n"
-    "  --help              this text\n";
 
 namespace detail {
 
@@ -112,147 +90,139 @@ inline std::optional<std::vector<std::uint8_t>> parse_units(std::string_view tex
     return units;
 }
 
+/// "A-B" microseconds, A <= B.
+inline std::optional<std::pair<std::uint32_t, std::uint32_t>> parse_us_range(
+    std::string_view text) {
+    const auto dash = text.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    const auto low = detail::parse_number<std::uint32_t>(text.substr(0, dash));
+    const auto high = detail::parse_number<std::uint32_t>(text.substr(dash + 1));
+    if (!low || !high || *high < *low) return std::nullopt;
+    return std::pair{*low, *high};
+}
+
+/// The command line, declared with CLI11 (ranges, choices and exclusions in one place; --help
+/// generated from them). `args` excludes the program name.
 inline cli_result parse_cli(std::span<const std::string_view> args) {
     cli_options o;
     cli_result result;
-    const auto fail = [&](std::string message) {
-        result.options.reset();
-        result.error = std::move(message);
+    std::string mode = "rtu";
+    std::string parity = "even";
+    unsigned data_bits = 8;
+    unsigned stop_bits = 1;
+    std::string units = "1";
+    std::string fault = "none";
+    std::optional<unsigned> fault_unit;
+    std::string noise_gap = "2000-5000";
+    std::uint32_t delay_us = 0;
+    std::size_t noise_max = o.simulator.device.fault.noise_max;
+
+    CLI::App app{"A Modbus RTU/ASCII slave with several unit ids, for tests and demos.",
+                 "gw_simulator"};
+    app.get_formatter()->column_width(26);
+    auto* device =
+        app.add_option("--device", o.device, "serve on this serial device (e.g. /dev/ttyUSB0)");
+    auto* link = app.add_option("--pty-link", o.pty_link,
+                                "create a pty and symlink its slave side here (neither: create a "
+                                "pty and print its path)");
+    device->excludes(link);
+    app.add_option("--baud", o.simulator.baud, "line speed; also sets wire time and RTU timing")
+        ->check(CLI::Range(1U, 4'000'000U))
+        ->capture_default_str();
+    app.add_option("--parity", parity, "parity (--device only)")
+        ->check(CLI::IsMember({"none", "even", "odd"}))
+        ->capture_default_str();
+    app.add_option("--data-bits", data_bits, "data bits (--device only)")
+        ->check(CLI::Range(7U, 8U))
+        ->capture_default_str();
+    app.add_option("--stop-bits", stop_bits, "stop bits (--device only)")
+        ->check(CLI::Range(1U, 2U))
+        ->capture_default_str();
+    app.add_option("--mode", mode, "framing")
+        ->check(CLI::IsMember({"rtu", "ascii"}))
+        ->capture_default_str();
+    app.add_option("--units", units,
+                   "unit ids, e.g. 1,2,3 or 1-5 or 1,4-6; each unit has its own tables: "
+                   "holding[i]=i, input[i]=unit*1000+i, coil[i]=(i%3==0), discrete[i]=(i odd), "
+                   "10000 entries each")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                return parse_units(text)
+                           ? std::string{}
+                           : std::string{"needs ids from 1 to 247, e.g. 1,2,3 or 1-5"};
+            },
+            "LIST"))
+        ->capture_default_str();
+    app.add_option("--delay-us", delay_us, "reply this long after the request")
+        ->check(CLI::Range(0U, 60'000'000U))
+        ->capture_default_str();
+    app.add_flag("--wire-time", o.simulator.wire_time,
+                 "also delay by the request's and reply's time on the line");
+    app.add_option("--fault", fault,
+                   "noise: random noise, a silence, then the good reply; the others replace or "
+                   "damage the reply")
+        ->check(CLI::IsMember(
+            {"none", "silence", "bad_crc", "wrong_unit", "garbage", "truncated", "noise"}))
+        ->capture_default_str();
+    app.add_option("--fault-unit", fault_unit,
+                   "only requests to this unit get the fault (default: all units)")
+        ->check(CLI::Range(1U, 247U));
+    app.add_option("--fault-every", o.simulator.device.fault.every, "fault every Nth such request")
+        ->check(CLI::Range(1U, 1'000'000U))
+        ->capture_default_str();
+    app.add_option("--noise-max", noise_max, "noise: 1..N bytes of noise")
+        ->check(CLI::Range(std::size_t{1}, max_noise_bytes))
+        ->capture_default_str();
+    app.add_option("--noise-gap-us", noise_gap, "noise: the silence before the reply, A to B us")
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                return parse_us_range(text)
+                           ? std::string{}
+                           : std::string{"needs a range of microseconds, e.g. 2000-5000"};
+            },
+            "A-B"))
+        ->capture_default_str();
+    app.add_option("--seed", o.simulator.device.fault.seed,
+                   "noise: seed of the shapes, lengths and gaps")
+        ->capture_default_str();
+    app.add_option("--server-id", o.simulator.device.server_id, "FC 17 server id")
+        ->capture_default_str();
+    app.add_flag("--verbose", o.verbose, "log every request to stderr");
+
+    // CLI11 takes the arguments last first.
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        o.help = true;
+        result.help = app.help();
+        result.options = std::move(o);
         return result;
-    };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string_view arg = args[i];
-        const auto value = [&]() -> std::optional<std::string_view> {
-            if (i + 1 >= args.size()) {
-                return std::nullopt;
-            }
-            return args[++i];
-        };
-        if (arg == "--help" || arg == "-h") {
-            o.help = true;
-        } else if (arg == "--verbose") {
-            o.verbose = true;
-        } else if (arg == "--wire-time") {
-            o.simulator.wire_time = true;
-        } else if (arg == "--device" || arg == "--pty-link" || arg == "--server-id") {
-            const auto v = value();
-            if (!v || v->empty()) {
-                return fail(transport::detail::concat({arg, " needs a value"}));
-            }
-            (arg == "--device"     ? o.device
-             : arg == "--pty-link" ? o.pty_link
-                                   : o.simulator.device.server_id) = std::string(*v);
-        } else if (arg == "--baud") {
-            const auto v = value();
-            const auto n = v ? detail::parse_number<std::uint32_t>(*v) : std::nullopt;
-            if (!n || *n == 0) {
-                return fail("--baud needs a positive number");
-            }
-            o.simulator.baud = *n;
-        } else if (arg == "--mode") {
-            const auto v = value();
-            if (v == "rtu") {
-                o.simulator.device.mode = wire_mode::rtu;
-            } else if (v == "ascii") {
-                o.simulator.device.mode = wire_mode::ascii;
-            } else {
-                return fail("--mode must be rtu or ascii");
-            }
-        } else if (arg == "--parity") {
-            const auto v = value();
-            if (v == "none") {
-                o.parity = transport::parity::none;
-            } else if (v == "even") {
-                o.parity = transport::parity::even;
-            } else if (v == "odd") {
-                o.parity = transport::parity::odd;
-            } else {
-                return fail("--parity must be none, even or odd");
-            }
-        } else if (arg == "--data-bits" || arg == "--stop-bits") {
-            const auto v = value();
-            const auto n = v ? detail::parse_number<unsigned>(*v) : std::nullopt;
-            const bool data = arg == "--data-bits";
-            if (!n || (data ? (*n != 7 && *n != 8) : (*n != 1 && *n != 2))) {
-                return fail(data ? "--data-bits must be 7 or 8" : "--stop-bits must be 1 or 2");
-            }
-            (data ? o.data_bits : o.stop_bits) = static_cast<std::uint8_t>(*n);
-        } else if (arg == "--units") {
-            const auto v = value();
-            auto units = v ? parse_units(*v) : std::nullopt;
-            if (!units) {
-                return fail("--units needs ids from 1 to 247, e.g. 1,2,3 or 1-5");
-            }
-            o.simulator.device.units = std::move(*units);
-        } else if (arg == "--delay-us") {
-            const auto v = value();
-            const auto n = v ? detail::parse_number<std::uint32_t>(*v) : std::nullopt;
-            if (!n) {
-                return fail("--delay-us needs a number of microseconds");
-            }
-            o.simulator.response_delay = std::chrono::microseconds{*n};
-        } else if (arg == "--fault") {
-            const auto v = value();
-            const auto f = v ? parse_fault(*v) : std::nullopt;
-            if (!f) {
-                return fail(
-                    "--fault must be silence, bad_crc, wrong_unit, garbage, truncated or noise");
-            }
-            o.simulator.device.fault.kind = *f;
-        } else if (arg == "--fault-unit") {
-            const auto v = value();
-            const auto u = v ? detail::parse_unit(*v) : std::nullopt;
-            if (!u) {
-                return fail("--fault-unit needs a unit id from 1 to 247");
-            }
-            o.simulator.device.fault.unit = *u;
-        } else if (arg == "--noise-max") {
-            const auto v = value();
-            const auto n = v ? detail::parse_number<std::size_t>(*v) : std::nullopt;
-            if (!n || *n == 0 || *n > max_noise_bytes) {
-                return fail("--noise-max needs a number from 1 to 32");
-            }
-            o.simulator.device.fault.noise_max = *n;
-        } else if (arg == "--noise-gap-us") {
-            const auto v = value();
-            const auto dash = v ? v->find('-') : std::string_view::npos;
-            const auto low = dash != std::string_view::npos
-                                 ? detail::parse_number<std::uint32_t>(v->substr(0, dash))
-                                 : std::nullopt;
-            const auto high = dash != std::string_view::npos
-                                  ? detail::parse_number<std::uint32_t>(v->substr(dash + 1))
-                                  : std::nullopt;
-            if (!low || !high || *high < *low) {
-                return fail("--noise-gap-us needs a range of microseconds, e.g. 2000-5000");
-            }
-            o.simulator.device.fault.noise_gap_min = std::chrono::microseconds{*low};
-            o.simulator.device.fault.noise_gap_max = std::chrono::microseconds{*high};
-        } else if (arg == "--seed") {
-            const auto v = value();
-            const auto n = v ? detail::parse_number<std::uint32_t>(*v) : std::nullopt;
-            if (!n) {
-                return fail("--seed needs a number");
-            }
-            o.simulator.device.fault.seed = *n;
-        } else if (arg == "--fault-every") {
-            const auto v = value();
-            const auto n = v ? detail::parse_number<std::uint32_t>(*v) : std::nullopt;
-            if (!n || *n == 0) {
-                return fail("--fault-every needs a positive number");
-            }
-            o.simulator.device.fault.every = *n;
-        } else {
-            return fail(transport::detail::concat({"unknown argument '", arg, "' (see --help)"}));
+    } catch (const CLI::ParseError& e) {
+        result.error = e.what();
+        return result;
+    }
+    o.simulator.device.mode = mode == "ascii" ? wire_mode::ascii : wire_mode::rtu;
+    o.parity = parity == "none"  ? transport::parity::none
+               : parity == "odd" ? transport::parity::odd
+                                 : transport::parity::even;
+    o.data_bits = static_cast<std::uint8_t>(data_bits);
+    o.stop_bits = static_cast<std::uint8_t>(stop_bits);
+    o.simulator.device.units = *parse_units(units);
+    o.simulator.response_delay = std::chrono::microseconds{delay_us};
+    o.simulator.device.fault.kind = *parse_fault(fault);
+    o.simulator.device.fault.noise_max = noise_max;
+    const auto gap = *parse_us_range(noise_gap);
+    o.simulator.device.fault.noise_gap_min = std::chrono::microseconds{gap.first};
+    o.simulator.device.fault.noise_gap_max = std::chrono::microseconds{gap.second};
+    if (fault_unit) {
+        o.simulator.device.fault.unit = static_cast<std::uint8_t>(*fault_unit);
+        const auto& u = o.simulator.device.units;
+        if (std::find(u.begin(), u.end(), *fault_unit) == u.end()) {
+            result.error = transport::detail::concat(
+                {"--fault-unit ", std::to_string(*fault_unit), " is not among --units"});
+            return result;
         }
-    }
-    if (!o.device.empty() && !o.pty_link.empty()) {
-        return fail("--device and --pty-link exclude each other");
-    }
-    const auto& units = o.simulator.device.units;
-    if (const auto fu = o.simulator.device.fault.unit;
-        fu && std::find(units.begin(), units.end(), *fu) == units.end()) {
-        return fail(transport::detail::concat(
-            {"--fault-unit ", std::to_string(*fu), " is not among --units"}));
     }
     result.options = std::move(o);
     return result;

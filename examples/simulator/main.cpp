@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     }
     const auto& opt = *parsed.options;
     if (opt.help) {
-        std::fputs(gw::sim::usage_text.data(), stdout);
+        std::fputs(parsed.help.c_str(), stdout);
         return 0;
     }
 

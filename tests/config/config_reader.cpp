@@ -319,6 +319,16 @@ TEST_CASE("tcp and simulator channels") {
          "0 is out of range 1..60000", "0}"},
         {tcp(R"("host": "10.0.0.1", "connect_timeout_ms": 60001)"),
          "channels[0].connect_timeout_ms", "60001 is out of range 1..60000", "60001}"},
+        {tcp(R"("host": "10.0.0.1", "reconnect_after_timeouts": 0)"),
+         "channels[0].reconnect_after_timeouts", "0 is out of range 1..100", "0}"},
+        {tcp(R"("host": "10.0.0.1", "reconnect_after_timeouts": 101)"),
+         "channels[0].reconnect_after_timeouts", "101 is out of range 1..100", "101}"},
+        {tcp(R"("host": "10.0.0.1", "reconnect_after_timeouts": true)"),
+         "channels[0].reconnect_after_timeouts", "expected a whole number in 1..100, got true",
+         "true}"},
+        {serial(R"("reconnect_after_timeouts": 3)"), "channels[0].reconnect_after_timeouts",
+         "key \"reconnect_after_timeouts\" does not apply to a serial channel",
+         "\"reconnect_after_timeouts\""},
         {serial(R"("connect_timeout_ms": 100)"), "channels[0].connect_timeout_ms",
          "key \"connect_timeout_ms\" does not apply to a serial channel", "\"connect_timeout_ms\""},
         {tcp(R"("host": "10.0.0.1", "protocol": "rtu")"), "channels[0].protocol",
@@ -343,12 +353,18 @@ TEST_CASE("tcp and simulator channels") {
     CHECK(t.protocol == tcp_protocol::rtu_over_tcp);
     CHECK(t.reconnect_backoff.initial == std::chrono::milliseconds{10});
     CHECK(t.connect_timeout == std::chrono::milliseconds{3000});  // the default
+    CHECK(t.reconnect_after_timeouts == 3);                       // the default
     CHECK(c.channels[0].type() == channel_type::tcp);
     for (const std::int64_t ms : {1, 60000}) {
         const gateway_config d =
             config_of(tcp(R"("host": "10.0.0.1", "connect_timeout_ms": )" + std::to_string(ms)));
         CHECK(std::get<tcp_device_config>(d.channels[0].link).connect_timeout ==
               std::chrono::milliseconds{ms});
+    }
+    for (const int n : {1, 100}) {
+        const gateway_config d = config_of(
+            tcp(R"("host": "10.0.0.1", "reconnect_after_timeouts": )" + std::to_string(n)));
+        CHECK(std::get<tcp_device_config>(d.channels[0].link).reconnect_after_timeouts == n);
     }
 }
 

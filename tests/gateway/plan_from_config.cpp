@@ -1,4 +1,4 @@
-// examples/gateway/plan_from_config.hpp: what the file says reaches the plan unchanged (RS-485
+// include/gw/gateway/plan_from_config.hpp: what the file says reaches the plan unchanged (RS-485
 // delays in milliseconds, the TCP connect deadline).
 
 #include <gw/transport/detail/rs485.hpp>
@@ -8,7 +8,7 @@
 #include <chrono>
 #include <variant>
 
-#include "gateway/plan_from_config.hpp"
+#include <gw/gateway/plan_from_config.hpp>
 
 using namespace std::chrono_literals;
 
@@ -18,7 +18,7 @@ TEST_CASE("plan_from_config: RS-485 delays pass through in milliseconds, down to
     line.rs485.enabled = true;
     line.rs485.delay_before_send = 7ms;
     line.rs485.delay_after_send = gw::transport::max_rs485_delay;
-    const auto settings = gw::examples::to_serial_settings(line);
+    const auto settings = gw::gateway::to_serial_settings(line);
     CHECK(settings.rs485 == line.rs485);
     CHECK(gw::transport::invalid_reason(settings).empty());
     const serial_rs485 conf = gw::transport::detail::to_kernel(settings.rs485);
@@ -27,7 +27,7 @@ TEST_CASE("plan_from_config: RS-485 delays pass through in milliseconds, down to
     CHECK((conf.flags & SER_RS485_ENABLED) != 0);
 }
 
-TEST_CASE("plan_from_config: a tcp channel's connect timeout reaches its link plan") {
+TEST_CASE("plan_from_config: a tcp channel's connect timeout and reconnect count reach its plan") {
     gw::config::gateway_config c;
     gw::config::channel_config ch;
     ch.name = "plc";
@@ -35,13 +35,14 @@ TEST_CASE("plan_from_config: a tcp channel's connect timeout reaches its link pl
     tcp.host = "127.0.0.1";
     tcp.port = 5020;
     tcp.connect_timeout = 750ms;
+    tcp.reconnect_after_timeouts = 7;
     ch.link = tcp;
     c.channels.push_back(ch);
-    const auto plan = gw::examples::plan_from_config(c, [](const std::string&) { return ""; });
+    const auto plan = gw::gateway::plan_from_config(c, [](const std::string&) { return ""; });
     REQUIRE(plan.channels.size() == 1);
     const auto& link = std::get<gw::gateway::tcp_link_plan>(plan.channels[0].link);
     CHECK(link.host == "127.0.0.1");
     CHECK(link.port == 5020);
     CHECK(link.connect_timeout == 750ms);
-    CHECK(link.reconnect_after_timeouts == 3);
+    CHECK(link.reconnect_after_timeouts == 7);
 }

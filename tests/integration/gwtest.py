@@ -498,8 +498,11 @@ class Env:
         parser.add_argument("--simulator", required=True, help="the gw_simulator program")
         parser.add_argument("--modbus-script", default="",
                             help="gw_modbus_script (libmodbus client); empty: skip its checks")
+        parser.add_argument("--custom-gateway", default="",
+                            help="examples/custom_gateway (for the script that tests it)")
         parser.add_argument("--keep", action="store_true", help="keep the work directory")
         self.args = parser.parse_args()
+        self.custom_gateway_bin = self.args.custom_gateway
         self.gateway_bin = self.args.gateway
         self.simulator_bin = self.args.simulator
         self.modbus_script_bin = self.args.modbus_script

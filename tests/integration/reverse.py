@@ -117,13 +117,27 @@ with gwtest.Env(__doc__) as env:
                           "unit:1 ok", "wr:70:7070 ok", "rh:70:1 ok 7070"],
                   "libmodbus RTU master through the serial listener: %r" % out)
 
+    # ---- a user-defined function code from the serial master: its length is unknown, so only
+    # silence ends the frame. A timer completes it (before, it waited for a byte that never
+    # came and the master got no answer). The simulator answers it with exception 01.
+    line = gwtest.SerialEnd(master_side)
+    line.write(gwtest.rtu_frame(4, bytes([0x41, 0x12, 0x34])))
+    deadline = time.monotonic() + gwtest.WAIT_S
+    expected = gwtest.rtu_frame(4, bytes([0xC1, 0x01]))
+    while len(line.buffer) < len(expected):
+        line.read_some(deadline)
+    env.check(line.buffer == expected,
+              "serial master: user-defined FC 0x41 framed by silence and answered (%s)" % line.buffer.hex())
+    line.close()
+
     # A Modbus TCP master sees what the serial masters wrote.
     with Master(gw.port("modbus")) as m:
         env.check(registers(m.request(1, read_holding(40, 3))) == [41, 42, 43],
                   "a Modbus TCP master reads what the serial master wrote")
     st = gw.status()
     serial_in = gw.listener("serial_in", st)
-    expected = 7 + (5 if out is not None else 0)  # pymodbus' requests, libmodbus' requests
+    # pymodbus' requests, the user-defined one, libmodbus' requests
+    expected = 7 + 1 + (5 if out is not None else 0)
     env.check(serial_in["requests"] == expected and serial_in["responses"] == expected,
               "the serial listener answered each of the %d requests (%d, %d)" %
               (expected, serial_in["requests"], serial_in["responses"]))

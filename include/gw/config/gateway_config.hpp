@@ -134,6 +134,9 @@ struct tcp_device_config {
     backoff_config reconnect_backoff;
     /// One connection attempt fails after this long (then the backoff applies).
     std::chrono::milliseconds connect_timeout{3000};
+    /// This many transactions in a row that timed out close the connection and open a new one:
+    /// a rebooted device or a NAT that dropped its state leaves one that carries nothing.
+    std::uint16_t reconnect_after_timeouts = 3;
 
     friend bool operator==(const tcp_device_config&, const tcp_device_config&) = default;
 };

@@ -57,9 +57,13 @@ using gateway_allowlist =
 using gateway_connection_limits =
     policy::connection_limit_policy<capacity::listeners, capacity::masters>;
 using gateway_event_log = policy::event_log<capacity::event_log>;
-using gateway_policies =
-    policy::policy_chain<shutdown_policy, gateway_allowlist, gateway_connection_limits,
+/// gw's policy chain with `Extra...` (policies of your own) after its connection policies and
+/// before its audit hooks, so that your refusals are audited like gw's.
+template <class... Extra>
+using gateway_policies_with =
+    policy::policy_chain<shutdown_policy, gateway_allowlist, gateway_connection_limits, Extra...,
                          gateway_event_log, audit_log_policy>;
+using gateway_policies = gateway_policies_with<>;
 using gateway_pipeline = pipeline::pipeline<gateway_router, gateway_policies>;
 
 inline policy::ip_address to_policy_address(const net::ip::address& a) {
@@ -80,18 +84,32 @@ inline std::string to_string(const policy::ip_address& a) {
     return std::string{policy::format_ip_address(a).view()};
 }
 
-class gateway {
+/// The gateway runtime. `Extra...` are policies of your own (any types with the hooks of
+/// gw/policy/policy_chain.hpp), composed in without editing gw: e.g.
+/// `basic_gateway<office_hours_write_policy>` (examples/custom_gateway). `gateway` is the one
+/// gw_gateway runs.
+template <class... Extra>
+class basic_gateway {
 public:
-    gateway(net::io_context& io, log_function log)
+    using policies_type = gateway_policies_with<Extra...>;
+    using pipeline_type = pipeline::pipeline<gateway_router, policies_type>;
+
+    basic_gateway(net::io_context& io, log_function log)
         : io_{io}
         , log_{std::move(log)}
         , sessions_{capacity::masters}
         , pipeline_{router_, policies_} {
-        policies_.get<audit_log_policy>().log = &log_;
+        policies_.template get<audit_log_policy>().log = &log_;
     }
-    gateway(const gateway&) = delete;
-    gateway& operator=(const gateway&) = delete;
-    ~gateway() = default;
+    basic_gateway(const basic_gateway&) = delete;
+    basic_gateway& operator=(const basic_gateway&) = delete;
+    ~basic_gateway() = default;
+
+    /// A policy of the chain, to configure it (your own ones included).
+    template <class P>
+    P& policy() noexcept {
+        return policies_.template get<P>();
+    }
 
     /// Opens every listener and starts every channel. Returns an error message (naming the item)
     /// if the plan does not fit the runtime (check_plan) or a listener cannot open; a channel
@@ -122,7 +140,7 @@ public:
         if (stopping_) return;
         stopping_ = true;
         emit_system(policy::event_kind::stopping, policy::event_severity::notice);
-        policies_.get<shutdown_policy>().stopping = true;
+        policies_.template get<shutdown_policy>().stopping = true;
         for (auto& l : listeners_) {
             transport::error_code ignored;
             l->acceptor.close(ignored);
@@ -229,10 +247,10 @@ public:
     }
 
     const gateway_event_log& events() const {
-        return const_cast<gateway_policies&>(policies_).get<gateway_event_log>();
+        return const_cast<policies_type&>(policies_).template get<gateway_event_log>();
     }
     void set_log_level(policy::event_severity level) {
-        policies_.get<audit_log_policy>().level = level;
+        policies_.template get<audit_log_policy>().level = level;
     }
 
     /// The port each TCP listener is bound to (useful with port 0), in plan order; 0 for serial.
@@ -342,13 +360,13 @@ private:
         std::chrono::milliseconds accept_backoff{0};  ///< zero: not backing off
         std::uint64_t failures_unlogged = 0;
         transport::time_point last_failure_log{};
-        std::shared_ptr<upstream_session<transport::serial_port, gateway_pipeline>> serial_session;
+        std::shared_ptr<upstream_session<transport::serial_port, pipeline_type>> serial_session;
         listener_state(net::io_context& io, std::size_t i, listener_plan p)
             : index{i}, plan{std::move(p)}, acceptor{io}, retry{io} {}
     };
 
     template <class Link>
-    using driver = channel_driver<Link, gateway, capacity::channel_slots, capacity::masters>;
+    using driver = channel_driver<Link, basic_gateway, capacity::channel_slots, capacity::masters>;
 
     template <class Named>
     static std::size_t index_of(const std::vector<Named>& items, const std::string& name) {
@@ -414,8 +432,8 @@ private:
     /// Fills every policy table from `plan`. Each setter that can refuse is checked: a refusal
     /// is an error naming the listener, never a policy left weaker than the plan says.
     std::string apply_policies(const gateway_plan& plan) {
-        auto& allow = policies_.get<gateway_allowlist>();
-        auto& limits = policies_.get<gateway_connection_limits>();
+        auto& allow = policies_.template get<gateway_allowlist>();
+        auto& limits = policies_.template get<gateway_connection_limits>();
         for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
             const auto& l = plan.listeners[i];
             if (!allow.set(i, l.allowlist))
@@ -426,7 +444,7 @@ private:
                 return "listener '" + l.name + "': connection limits cannot be set";
         }
         limits.set_global_limit(plan.max_connections);
-        if (!policies_.get<gateway_event_log>().set_capacity(plan.event_log_capacity))
+        if (!policies_.template get<gateway_event_log>().set_capacity(plan.event_log_capacity))
             return "log.event_log_capacity " + std::to_string(plan.event_log_capacity) +
                    " does not fit";
         return {};
@@ -434,7 +452,7 @@ private:
 
     /// After a reload: sessions whose peer the listener's new allowlist no longer admits.
     std::size_t close_excluded_sessions() {
-        const auto& allow = policies_.get<gateway_allowlist>();
+        const auto& allow = policies_.template get<gateway_allowlist>();
         return sessions_.close_if(
             [&](const upstream_endpoint& e) {
                 const auto& c = e.connection();
@@ -504,8 +522,14 @@ private:
             if (!ec) {
                 if (l.accept_backoff.count() > 0) {
                     l.accept_backoff = std::chrono::milliseconds{0};
+                    // Failures inside the last window are reported here, not lost.
                     log_line(policy::event_severity::notice,
-                             "listener " + l.plan.name + ": accepting connections again");
+                             "listener " + l.plan.name + ": accepting connections again" +
+                                 (l.failures_unlogged > 0
+                                      ? " (" + std::to_string(l.failures_unlogged) +
+                                            " more accept failure(s) since the last report)"
+                                      : std::string{}));
+                    l.failures_unlogged = 0;
                 }
                 on_accepted(l, std::move(socket));
                 accept(l);
@@ -585,7 +609,7 @@ private:
                               : upstream_framing::mbap;
         options.idle_timeout = l.plan.idle_timeout;
         options.write_timeout = l.plan.write_timeout;
-        auto session = std::make_shared<upstream_session<net::ip::tcp::socket, gateway_pipeline>>(
+        auto session = std::make_shared<upstream_session<net::ip::tcp::socket, pipeline_type>>(
             std::move(socket), pipeline_, sessions_, l.counters, info, options);
         const auto id = sessions_.acquire(*session);
         if (!id) {
@@ -649,7 +673,7 @@ private:
             });
         };
         l.serial_session =
-            std::make_shared<upstream_session<transport::serial_port, gateway_pipeline>>(
+            std::make_shared<upstream_session<transport::serial_port, pipeline_type>>(
                 std::move(port), pipeline_, sessions_, l.counters, info, options);
         const auto id = sessions_.acquire(*l.serial_session);
         if (!id) return;
@@ -707,8 +731,8 @@ private:
     gateway_plan plan_;
     session_table sessions_;
     gateway_router router_;
-    gateway_policies policies_;
-    gateway_pipeline pipeline_;
+    policies_type policies_;
+    pipeline_type pipeline_;
     std::vector<std::shared_ptr<channel_port>> channels_;
     std::vector<std::unique_ptr<listener_state>> listeners_;
     net::steady_timer drain_timer_{io_};
@@ -717,5 +741,8 @@ private:
     std::function<void()> done_;
     bool stopping_ = false;
 };
+
+/// The gateway gw_gateway runs: gw's policies only.
+using gateway = basic_gateway<>;
 
 }  // namespace gw::gateway

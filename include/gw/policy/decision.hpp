@@ -3,6 +3,7 @@
 
 #include <gw/core/exception_code.hpp>
 #include <gw/policy/audit_event.hpp>
+#include <gw/policy/identity.hpp>
 #include <gw/router/request_origin.hpp>
 
 #include <cstdint>
@@ -82,6 +83,7 @@ struct connection_info {
     ip_address peer{};
     std::uint16_t peer_port = 0;
     transport::time_point now{};
+    connection_identity identity;  ///< who vouched for it, and its role (none on plain TCP)
 };
 
 /// A request that passed codec validation, before it is routed.

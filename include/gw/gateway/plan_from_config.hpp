@@ -1,6 +1,8 @@
 #pragma once
-// gw::config::gateway_config (what the operator wrote) -> gw::gateway::gateway_plan (what the
-// engine runs). Simulator channels are given a device path by the caller, who starts them.
+// gw::config::gateway_config (what the operator wrote) -> gw::gateway_plan (what the
+// engine runs): the bridge a program uses to run a gateway from a configuration file. Simulator
+// channels are given a device path by the caller, who starts the simulators (the gateway
+// program does; a program without simulators passes nothing and such a channel stays down).
 
 #include <gw/config/gateway_config.hpp>
 #include <gw/gateway/gateway_plan.hpp>
@@ -8,7 +10,7 @@
 #include <functional>
 #include <string>
 
-namespace gw::examples {
+namespace gw::gateway {
 
 inline transport::serial_settings to_serial_settings(const config::serial_line_config& s) {
     transport::serial_settings out;
@@ -25,14 +27,14 @@ inline transport::serial_settings to_serial_settings(const config::serial_line_c
 }
 
 /// `simulator_device(name)` returns the serial device a simulator channel's simulator serves.
-inline gateway::gateway_plan plan_from_config(
+inline gateway_plan plan_from_config(
     const config::gateway_config& c,
-    const std::function<std::string(const std::string&)>& simulator_device) {
-    gateway::gateway_plan plan;
+    const std::function<std::string(const std::string&)>& simulator_device = {}) {
+    gateway_plan plan;
     plan.max_connections = c.limits.max_connections;
     plan.event_log_capacity = c.log.event_log_capacity;
     for (const auto& ch : c.channels) {
-        gateway::channel_plan p;
+        channel_plan p;
         p.name = ch.name;
         p.options.response_timeout = ch.response_timeout;
         p.options.retries = ch.retries;
@@ -41,7 +43,7 @@ inline gateway::gateway_plan plan_from_config(
         p.options.coalesce_reads = ch.coalesce_reads;
         p.options.queue_per_master = ch.queue_per_master;
         if (const auto* s = std::get_if<config::serial_line_config>(&ch.link)) {
-            p.link = gateway::serial_link_plan{to_serial_settings(*s)};
+            p.link = serial_link_plan{to_serial_settings(*s)};
             p.options.framing = s->mode == config::serial_mode::ascii
                                     ? router::channel_framing::ascii
                                     : router::channel_framing::rtu;
@@ -51,10 +53,11 @@ inline gateway::gateway_plan plan_from_config(
             p.options.timing = rtu_timing_for_baud(s->baud);
             p.backoff = {s->reopen_backoff.initial, s->reopen_backoff.max};
         } else if (const auto* t = std::get_if<config::tcp_device_config>(&ch.link)) {
-            gateway::tcp_link_plan link;
+            tcp_link_plan link;
             link.host = t->host;
             link.port = t->port;
             link.connect_timeout = t->connect_timeout;
+            link.reconnect_after_timeouts = t->reconnect_after_timeouts;
             p.link = link;
             p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp
                                     ? router::channel_framing::rtu
@@ -64,24 +67,24 @@ inline gateway::gateway_plan plan_from_config(
             p.backoff = {t->reconnect_backoff.initial, t->reconnect_backoff.max};
         } else {
             transport::serial_settings sim;
-            sim.device = simulator_device(ch.name);
+            sim.device = simulator_device ? simulator_device(ch.name) : std::string{};
             sim.baud = 115200;
             sim.parity = transport::parity::none;
-            p.link = gateway::serial_link_plan{sim};
+            p.link = serial_link_plan{sim};
             p.options.timing = rtu_timing_for_baud(sim.baud);
         }
         plan.channels.push_back(std::move(p));
     }
     for (const auto& l : c.listeners) {
-        gateway::listener_plan p;
+        listener_plan p;
         p.name = l.name;
         p.priority = l.priority == config::priority_class::high ? router::priority_class::high
                                                                 : router::priority_class::normal;
         p.protocol = l.protocol == config::listener_protocol::modbus_tcp
-                         ? gateway::listener_protocol::modbus_tcp
+                         ? listener_protocol::modbus_tcp
                      : l.protocol == config::listener_protocol::rtu_over_tcp
-                         ? gateway::listener_protocol::rtu_over_tcp
-                         : gateway::listener_protocol::rtu_serial;
+                         ? listener_protocol::rtu_over_tcp
+                         : listener_protocol::rtu_serial;
         if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
             p.address = t->address;
             p.port = t->port;
@@ -107,4 +110,4 @@ inline gateway::gateway_plan plan_from_config(
     return plan;
 }
 
-}  // namespace gw::examples
+}  // namespace gw::gateway

@@ -1,0 +1,655 @@
+#pragma once
+// Every key of the configuration file, declared once: a table per kind of object, each entry
+// naming the key, the member it binds, what it accepts and a doc line; the default is the
+// member's initialiser in gateway_config.hpp. The reader (config_reader.hpp), the writer
+// (to_json.hpp), the documentation check and the fuzzer dictionary check (tests/config/
+// config_keys.cpp) are driven by these tables. Rules that involve more than one key (a name
+// used twice, overlapping routes, ...) are code in config_reader.hpp.
+
+#include <gw/config/detail/json_pretty.hpp>
+#include <gw/config/detail/value_reader.hpp>
+#include <gw/config/gateway_config.hpp>
+#include <gw/config/ip_network.hpp>
+#include <gw/gateway/capacity.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gw::config::detail {
+
+namespace bj = boost::json;
+using std::chrono::milliseconds;
+
+inline constexpr std::int64_t max_unit = 247;
+inline constexpr std::int64_t max_timeout_ms = 60'000;
+inline constexpr std::int64_t max_masters = gateway::capacity::masters;
+
+// ---- checks of string values -----------------------------------------------------------------
+
+/// Names identify channels and listeners in routes, logs and the console.
+inline bool check_name(value_reader& r, const json_value& v, const path_t& p,
+                       const std::string& s) {
+    const bool ok = !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.';
+    });
+    return ok ||
+           r.fail_at(v, p,
+                     quote_text(s) +
+                         " is not a valid name: use 1 to 64 letters, digits, '_', '-' or '.'");
+}
+
+inline bool check_device(value_reader& r, const json_value& v, const path_t& p,
+                         const std::string& s) {
+    const bool control = std::any_of(s.begin(), s.end(),
+                                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    return (s.size() >= 2 && s[0] == '/' && !control) ||
+           r.fail_at(v, p, quote_text(s) + " is not an absolute device path such as /dev/ttyUSB0");
+}
+
+inline bool valid_host(std::string_view h) {
+    ip_address a;
+    if (parse_ip_address(h, a)) {
+        return true;
+    }
+    // Digits and dots only, or a colon, means an address was meant; it did not parse.
+    if (h.empty() || h.size() > 253 || h.find(':') != std::string_view::npos ||
+        std::all_of(h.begin(), h.end(),
+                    [](char c) { return c == '.' || (c >= '0' && c <= '9'); })) {
+        return false;
+    }
+    std::size_t label = 0;
+    for (std::size_t i = 0; i <= h.size(); ++i) {
+        if (i == h.size() || h[i] == '.') {
+            if (label == 0 || label > 63 || h[i - 1] == '-' || h[i - label] == '-') {
+                return false;
+            }
+            label = 0;
+            continue;
+        }
+        const char c = h[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-')) {
+            return false;
+        }
+        ++label;
+    }
+    return true;
+}
+
+inline bool check_host(value_reader& r, const json_value& v, const path_t& p,
+                       const std::string& s) {
+    return valid_host(s) || r.fail_at(v, p, quote_text(s) + " is not an IP address or a host name");
+}
+
+inline bool check_listen_address(value_reader& r, const json_value& v, const path_t& p,
+                                 const std::string& s) {
+    ip_address a;
+    return parse_ip_address(s, a) ||
+           r.fail_at(
+               v, p,
+               quote_text(s) + " is not an IP address (such as 127.0.0.1, 0.0.0.0, ::1 or ::)");
+}
+
+// ---- shapes of their own: unit ids, backoff -------------------------------------------------
+
+inline bool parse_unit(std::string_view s, std::int64_t& out) {
+    if (s.empty() || s.size() > 3 ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+    }
+    out = 0;
+    for (const char c : s) {
+        out = out * 10 + (c - '0');
+    }
+    return true;
+}
+
+/// 5, "5" or "1-10"; `lo` is 0 where broadcast may be routed, 1 elsewhere.
+template <auto M>
+bool read_units(value_reader& r, const key_decl<owner_of<M>>& d, const json_value& v,
+                const path_t& p, owner_of<M>& out) {
+    const std::string range = std::to_string(d.lo) + ".." + std::to_string(d.hi);
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    if (v.kind == json_kind::string) {
+        const std::string_view s = v.string;
+        const std::size_t dash = s.find('-');
+        if (!parse_unit(s.substr(0, dash), first) ||
+            (dash != std::string_view::npos && !parse_unit(s.substr(dash + 1), last))) {
+            return r.fail_at(v, p, quote_text(s) + " is not a unit id or a range such as \"1-10\"");
+        }
+        last = dash == std::string_view::npos ? first : last;
+        for (const std::int64_t u : {first, last}) {
+            if (u < d.lo || u > d.hi) {
+                return r.fail_at(v, p, "unit " + std::to_string(u) + " is out of range " + range);
+            }
+        }
+        if (first > last) {
+            return r.fail_at(v, p,
+                             "the range " + std::string(s) + " is reversed (write " +
+                                 std::to_string(last) + "-" + std::to_string(first) + ")");
+        }
+    } else if (v.kind == json_kind::integer || v.kind == json_kind::unsigned_integer ||
+               v.kind == json_kind::floating) {
+        if (!r.integer_value(v, p, d.lo, d.hi, first)) {
+            return false;
+        }
+        last = first;
+    } else {
+        return r.wrong_type(v, p, "a unit id in " + range + " or a range such as \"1-10\"");
+    }
+    if (first == 0 && last != 0) {
+        return r.fail_at(v, p,
+                         "unit 0 (broadcast) can only be routed on its own: write \"units\": 0");
+    }
+    out.*M = unit_range{static_cast<std::uint8_t>(first), static_cast<std::uint8_t>(last)};
+    return true;
+}
+
+template <auto M>
+std::optional<bj::value> write_units(const owner_of<M>& s) {
+    const unit_range& u = s.*M;
+    return u.first == u.last ? bj::value(std::int64_t{u.first}) : bj::value(format_units(u));
+}
+
+template <auto M>
+constexpr key_decl<owner_of<M>> units_key(std::int64_t lo, std::string_view doc) {
+    return {.key = "units",
+            .shape = key_shape::units,
+            .required = true,
+            .lo = lo,
+            .hi = max_unit,
+            .doc = doc,
+            .read = &read_units<M>,
+            .write = &write_units<M>};
+}
+
+template <auto M>
+bool read_backoff(value_reader& r, const key_decl<owner_of<M>>& d, const json_value& v,
+                  const path_t& p, owner_of<M>& out) {
+    if (v.kind != json_kind::array || v.elements.size() != 2) {
+        return r.wrong_type(v, p, "[initial, max] in milliseconds such as [100, 5000]");
+    }
+    std::int64_t initial = 0;
+    std::int64_t max = 0;
+    if (!r.integer_value(v.elements[0], element_path(p, 0), d.lo, d.hi, initial) ||
+        !r.integer_value(v.elements[1], element_path(p, 1), d.lo, d.hi, max)) {
+        return false;
+    }
+    if (initial > max) {
+        return r.fail_at(v, p,
+                         "the initial delay " + std::to_string(initial) + " exceeds the maximum " +
+                             std::to_string(max));
+    }
+    out.*M = backoff_config{milliseconds{initial}, milliseconds{max}};
+    return true;
+}
+
+template <auto M>
+std::optional<bj::value> write_backoff(const owner_of<M>& s) {
+    return bj::value(bj::array{(s.*M).initial.count(), (s.*M).max.count()});
+}
+
+template <auto M>
+constexpr key_decl<owner_of<M>> backoff_key(std::string_view doc) {
+    return {.key = "reopen_backoff_ms",
+            .shape = key_shape::backoff,
+            .lo = 1,
+            .hi = 300'000,
+            .doc = doc,
+            .read = &read_backoff<M>,
+            .write = &write_backoff<M>};
+}
+
+// ---- rs485 -----------------------------------------------------------------------------------
+
+inline constexpr std::int64_t max_rs485_delay_ms = transport::max_rs485_delay.count();
+
+/// `receive_during_send` has no key: a master hearing its own request would feed it to the
+/// reply framer.
+inline constexpr key_decl<rs485_config> rs485_keys[] = {
+    key<&rs485_config::enabled>("enabled", "Switch the port to RS-485 mode (`TIOCSRS485`)."),
+    key<&rs485_config::rts_on_send>("rts_on_send", "RTS level while sending."),
+    key<&rs485_config::rts_after_send>("rts_after_send", "RTS level after sending."),
+    key<&rs485_config::delay_before_send>("delay_before_send_ms", 0, max_rs485_delay_ms,
+                                          "Milliseconds between raising RTS and the first bit."),
+    key<&rs485_config::delay_after_send>("delay_after_send_ms", 0, max_rs485_delay_ms,
+                                         "Milliseconds between the last bit and releasing RTS."),
+};
+inline constexpr std::string_view rs485_what = "\"rs485\"";
+
+/// The delays were once keys in microseconds, silently truncated to the kernel's milliseconds
+/// (500 us became 0): such a file must be corrected, not reinterpreted.
+inline bool read_rs485(value_reader& r, const key_decl<serial_line_config>& d, const json_value& v,
+                       const path_t& p, serial_line_config& out) {
+    for (const json_member& m : v.members) {
+        if (m.key == "delay_before_send_us" || m.key == "delay_after_send_us") {
+            return r.fail(m.key_offset, member_path(p, m.key),
+                          "RS-485 delays are whole milliseconds, the unit of the kernel's RS-485 "
+                          "driver: use \"" +
+                              m.key.substr(0, m.key.size() - 2) + "ms\" (0.." +
+                              std::to_string(max_rs485_delay_ms) + ")");
+        }
+    }
+    return read_object<&serial_line_config::rs485, rs485_keys, rs485_what>(r, d, v, p, out);
+}
+
+// ---- serial lines: a serial channel's bus, an rtu_serial listener's line ---------------------
+
+/// "framing" is refused with ASCII, where it has no meaning, so it is not written there either.
+inline std::optional<bj::value> write_framing(const serial_line_config& s) {
+    return s.mode == serial_mode::rtu ? write_member<&serial_line_config::framing>(s)
+                                      : std::nullopt;
+}
+
+template <class S>
+constexpr key_decl<S> with_write(key_decl<S> d, typename key_decl<S>::write_fn write) {
+    d.write = write;
+    return d;
+}
+
+inline constexpr key_decl<serial_line_config> serial_line_keys[] = {
+    key<&serial_line_config::device, &check_device>(
+        "device", "absolute path", "The serial port, e.g. `/dev/ttyUSB0`, `/dev/serial/by-id/...`.",
+        true),
+    key<&serial_line_config::baud>("baud", 50, 4'000'000, "Line speed in bit/s."),
+    key<&serial_line_config::data_bits>(
+        "data_bits", 7, 8, "7 only with `\"mode\": \"ascii\"`: RTU frames are binary."),
+    key<&serial_line_config::parity>("parity", "Modbus's default is even (8E1)."),
+    key<&serial_line_config::stop_bits>("stop_bits", 1, 2, "Stop bits per character."),
+    key<&serial_line_config::mode>("mode", "The serial framing of Modbus."),
+    with_write(
+        key<&serial_line_config::framing>("framing", "How the end of an RTU reply is found."),
+        &write_framing),
+    {.key = "rs485",
+     .shape = key_shape::object,
+     .doc = "RS-485 direction control.",
+     .read = &read_rs485,
+     .write = &write_object<&serial_line_config::rs485, rs485_keys>},
+    key<&serial_line_config::low_latency>(
+        "low_latency",
+        "Ask the driver for low latency (`ASYNC_LOW_LATENCY`), avoiding tty buffering delays."),
+    backoff_key<&serial_line_config::reopen_backoff>(
+        "After the port fails (unplugged adapter), reopen it after `first` ms, doubling on each "
+        "further failure up to `second` ms."),
+};
+
+// ---- channels ----------------------------------------------------------------------------------
+
+/// The type is the index of the link's alternative: reading it selects the alternative.
+inline bool read_channel_type(value_reader& r, const key_decl<channel_config>& d,
+                              const json_value& v, const path_t& p, channel_config& out) {
+    std::size_t i = 0;
+    if (!r.choice_value(v, p, d.choices, i)) {
+        return false;
+    }
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((i == I ? (void)out.link.emplace<I>() : void()), ...);
+    }
+    (std::make_index_sequence<std::variant_size_v<decltype(out.link)>>());
+    return true;
+}
+
+inline std::optional<bj::value> write_channel_type(const channel_config& c) {
+    return bj::value(bj::string_view(to_string(c.type())));
+}
+
+/// The keys every channel has, before its link's keys.
+inline constexpr key_decl<channel_config> channel_head_keys[] = {
+    key<&channel_config::name, &check_name>(
+        "name", "1-64 of `A-Z a-z 0-9 _ - .`",
+        "Identifies the channel in routes, logs and the console.", true),
+    {.key = "type",
+     .shape = key_shape::choice,
+     .required = true,
+     .choices = enum_names<channel_type>::values,
+     .doc = "What the channel talks to; decides which other keys are allowed.",
+     .read = &read_channel_type,
+     .write = &write_channel_type},
+};
+
+/// The keys every channel has, after its link's keys.
+inline constexpr key_decl<channel_config> channel_option_keys[] = {
+    key<&channel_config::response_timeout>(
+        "response_timeout_ms", 1, max_timeout_ms,
+        "How long to wait for a reply before answering the master with exception 0x0B (gateway "
+        "target failed to respond) or retrying."),
+    key<&channel_config::retries>(
+        "retries", 0, 10,
+        "Extra attempts after a timeout, a corrupt reply or a reply from the wrong unit."),
+    key<&channel_config::inter_frame_delay>(
+        "inter_frame_delay_ms", 0, max_timeout_ms,
+        "Silence kept on the bus after one transaction before the next request."),
+    key<&channel_config::broadcast_turnaround>(
+        "broadcast_turnaround_ms", 0, max_timeout_ms,
+        "After a broadcast (unit 0) no reply comes; this is how long slaves get to act on it "
+        "before the next request."),
+    key<&channel_config::coalesce_reads>(
+        "coalesce_reads",
+        "When several masters queue the same read, do one bus transaction and answer all of "
+        "them."),
+    key<&channel_config::queue_per_master>(
+        "queue_per_master", 1, gateway::capacity::queue_per_master,
+        "Requests one master may have waiting on this channel; beyond that it gets exception "
+        "0x06 (slave device busy), never a hang."),
+};
+
+inline constexpr key_decl<tcp_device_config> tcp_device_keys[] = {
+    key<&tcp_device_config::host, &check_host>("host", "IP address or host name",
+                                               "The device's address or DNS name.", true),
+    key<&tcp_device_config::port>("port", 1, 65535, "The device's TCP port."),
+    key<&tcp_device_config::protocol>("protocol", "The framing on the connection."),
+    backoff_key<&tcp_device_config::reconnect_backoff>(
+        "Reconnection delays after the connection fails, as for serial ports."),
+    key<&tcp_device_config::connect_timeout>(
+        "connect_timeout_ms", 1, max_timeout_ms,
+        "How long one connection attempt (name resolution included) may take."),
+    key<&tcp_device_config::reconnect_after_timeouts>(
+        "reconnect_after_timeouts", 1, 100,
+        "Transactions in a row that timed out after which the connection is closed and opened "
+        "again."),
+};
+
+inline constexpr key_decl<simulator_config> simulator_keys[] = {
+    units_key<&simulator_config::units>(
+        1, "The unit ids the simulator answers: `2`, `\"2\"` or `\"1-3\"`."),
+};
+
+// ---- listeners -------------------------------------------------------------------------------
+
+/// The keys every listener has, before its endpoint's keys.
+inline constexpr key_decl<listener_config> listener_head_keys[] = {
+    key<&listener_config::name, &check_name>("name", "1-64 of `A-Z a-z 0-9 _ - .`",
+                                             "Unique across channels and listeners.", true),
+    key<&listener_config::protocol>("protocol", "Decides which other keys are allowed.", true),
+    key<&listener_config::priority>(
+        "priority",
+        "`high`: requests from this listener go ahead of normal ones in each channel's queue "
+        "(the MGate's port 7502)."),
+};
+
+/// An allowlist entry in the MGate's two fields.
+struct netmask_entry {
+    std::string address;
+    std::string netmask;
+};
+
+inline constexpr key_decl<netmask_entry> allowlist_entry_keys[] = {
+    key<&netmask_entry::address>("address", "IPv4 address", "The network's first address.", true),
+    key<&netmask_entry::netmask>("netmask", "contiguous netmask",
+                                 "Such as `255.255.255.0`; `255.255.255` is read as one host.",
+                                 true),
+};
+
+inline bool read_allowlist_entry(value_reader& r, const json_value& v, const path_t& p,
+                                 ip_network& out) {
+    if (v.kind == json_kind::string) {
+        const ip_network_result n = parse_ip_network(v.string);
+        if (n.error == ip_network_errc::host_bits_set) {
+            const std::string_view s = v.string;
+            return r.fail_at(v, p,
+                             quote_text(s) + " has host bits set: write \"" +
+                                 std::string(format_ip_network(n.network).view()) +
+                                 "\" for the network, or \"" +
+                                 std::string(s.substr(0, s.find('/'))) + "\" for the one host");
+        }
+        out = n.network;
+        return n ||
+               r.fail_at(v, p,
+                         quote_text(v.string) + " " + std::string(gw::config::describe(n.error)));
+    }
+    if (v.kind != json_kind::object) {
+        return r.wrong_type(v, p,
+                            "an address or network such as \"192.168.1.0/24\", or "
+                            "{\"address\": ..., \"netmask\": ...}");
+    }
+    netmask_entry e;
+    if (!r.check_keys(v, p, key_names({}, allowlist_entry_keys), "an allowlist entry") ||
+        !r.read_keys(allowlist_entry_keys, v, p, e)) {
+        return false;
+    }
+    const ip_network_result n = parse_ip_network(e.address, e.netmask);
+    out = n.network;
+    const json_value& a = *value_reader::member(v, "address");
+    switch (n.error) {
+        case ip_network_errc::ok:
+            return true;
+        case ip_network_errc::bad_address:
+        case ip_network_errc::netmask_with_ipv6:
+            return r.fail_at(
+                a, member_path(p, "address"),
+                quote_text(e.address) + " " + std::string(gw::config::describe(n.error)));
+        case ip_network_errc::host_bits_set:
+            return r.fail_at(a, member_path(p, "address"),
+                             quote_text(e.address) + " has host bits set for netmask " + e.netmask +
+                                 ": the network address is " +
+                                 std::string(format_ip_address({n.network.address, true}).view()));
+        default:
+            return r.fail_at(*value_reader::member(v, "netmask"), member_path(p, "netmask"),
+                             quote_text(e.netmask) +
+                                 " is not a netmask with contiguous ones such as 255.255.255.0 "
+                                 "(or 255.255.255 for one host)");
+    }
+}
+
+inline bool read_allowlist(value_reader& r, const key_decl<tcp_listener_config>& d,
+                           const json_value& v, const path_t& p, tcp_listener_config& out) {
+    if (!r.expect(v, p, json_kind::array, "an array of addresses and networks")) {
+        return false;
+    }
+    const auto max = static_cast<std::size_t>(d.hi);
+    for (std::size_t i = 0; i < v.elements.size(); ++i) {
+        ip_network n;
+        if (i == max) {
+            return r.fail_at(v.elements[i], element_path(p, i),
+                             "more than " + std::to_string(max) + " allowlist entries");
+        }
+        if (!read_allowlist_entry(r, v.elements[i], element_path(p, i), n)) {
+            return false;
+        }
+        out.allowlist.push_back(n);
+    }
+    return true;
+}
+
+/// Networks in prefix form, a single host without its /32.
+inline std::optional<bj::value> write_allowlist(const tcp_listener_config& t) {
+    bj::array a;
+    for (const ip_network& n : t.allowlist) {
+        a.emplace_back(bj::string_view(format_ip_network(n).view()));
+    }
+    return bj::value(std::move(a));
+}
+
+inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
+    key<&tcp_listener_config::address, &check_listen_address>("address", "IP address",
+                                                              "Where to listen."),
+    key<&tcp_listener_config::port>("port", 1, 65535, "The TCP port to listen on.", true),
+    key<&tcp_listener_config::max_connections>(
+        "max_connections", 1, max_masters,
+        "Open connections on this listener (32 is the MGate's figure)."),
+    key<&tcp_listener_config::max_connections_per_source>("max_connections_per_source", 0,
+                                                          max_masters, "A cap per source address."),
+    key<&tcp_listener_config::idle_timeout>(
+        "idle_timeout_s", 0, 86'400,
+        "Close a connection that has sent nothing for this long and is owed no answer; `0` "
+        "never does."),
+    key<&tcp_listener_config::write_timeout>(
+        "write_timeout_s", 1, 3'600,
+        "Close a connection whose answers have not drained for this long: the master stopped "
+        "reading."),
+    list_key<tcp_listener_config>("allowlist", 0, gateway::capacity::allowlist_entries,
+                                  "Source addresses allowed to connect; see below.",
+                                  &read_allowlist, &write_allowlist),
+};
+
+// ---- routes, limits, log, the document ----------------------------------------------------------
+
+inline constexpr key_decl<route_config> route_keys[] = {
+    units_key<&route_config::units>(
+        0,
+        "The unit ids (slave addresses) the masters use: `5`, `\"5\"` or `\"1-10\"` (no "
+        "spaces)."),
+    key<&route_config::channel>("channel", "a channel's `name`", "Where these requests go.", true),
+    key<&route_config::map_to>(
+        "map_to", 1, max_unit,
+        "Renumbering: unit `first + k` is sent to the device as unit `map_to + k`, and the reply "
+        "goes back under the id the master used."),
+};
+
+inline constexpr key_decl<limits_config> limits_keys[] = {
+    key<&limits_config::max_connections>("max_connections", 1, max_masters,
+                                         "Open TCP connections across all listeners."),
+};
+
+inline constexpr key_decl<log_config> log_keys[] = {
+    key<&log_config::level>("level", "Events of this severity and above are kept."),
+    key<&log_config::event_log_capacity>(
+        "event_log_capacity", 1, gateway::capacity::event_log,
+        "Events kept in the local (in-memory) event log; the oldest go first."),
+};
+
+inline constexpr std::string_view limits_what = "\"limits\"";
+inline constexpr std::string_view log_what = "\"log\"";
+
+/// The lists at the top: their elements are read by config_reader and written by to_json, which
+/// know their variants (channel types, listener protocols) and the rules between them.
+inline constexpr key_decl<gateway_config> document_list_keys[] = {
+    {.key = "channels",
+     .shape = key_shape::list,
+     .required = true,
+     .lo = 1,
+     .hi = gateway::capacity::channels,
+     .doc = "Downstream: where requests go."},
+    {.key = "listeners",
+     .shape = key_shape::list,
+     .required = true,
+     .lo = 1,
+     .hi = gateway::capacity::listeners,
+     .doc = "Upstream: where masters connect."},
+    {.key = "routes",
+     .shape = key_shape::list,
+     .required = true,
+     .lo = 1,
+     .hi = gateway::capacity::routes,
+     .doc = "Which unit ids go to which channel."},
+};
+
+inline constexpr key_decl<gateway_config> document_object_keys[] = {
+    object_key<&gateway_config::limits, limits_keys, limits_what>(
+        "limits", "Limits across the whole gateway."),
+    object_key<&gateway_config::log, log_keys, log_what>("log", "The local event log."),
+};
+
+/// The keys of each variant of a channel's link and a listener's endpoint.
+inline std::span<const key_decl<serial_line_config>> keys_of(const serial_line_config&) {
+    return serial_line_keys;
+}
+inline std::span<const key_decl<tcp_device_config>> keys_of(const tcp_device_config&) {
+    return tcp_device_keys;
+}
+inline std::span<const key_decl<simulator_config>> keys_of(const simulator_config&) {
+    return simulator_keys;
+}
+inline std::span<const key_decl<tcp_listener_config>> keys_of(const tcp_listener_config&) {
+    return tcp_listener_keys;
+}
+
+// ---- the tables together ---------------------------------------------------------------------
+
+/// Calls f(docs section, table) for every table, in the order docs/configuration.md has them;
+/// the section is the heading of the docs section whose table documents these keys.
+template <class F>
+void for_each_key_table(F&& f) {
+    f("The whole file", std::span(document_list_keys));
+    f("The whole file", std::span(document_object_keys));
+    f("Channels", std::span(channel_head_keys));
+    f("Channels", std::span(channel_option_keys));
+    f("`\"type\": \"serial\"`", std::span(serial_line_keys));
+    f("`rs485`", std::span(rs485_keys));
+    f("`\"type\": \"tcp\"`", std::span(tcp_device_keys));
+    f("`\"type\": \"simulator\"`", std::span(simulator_keys));
+    f("Listeners", std::span(listener_head_keys));
+    f("`\"protocol\": \"modbus_tcp\"` and `\"protocol\": \"rtu_over_tcp\"`",
+      std::span(tcp_listener_keys));
+    f("Allowlist entries", std::span(allowlist_entry_keys));
+    f("Routes", std::span(route_keys));
+    f("`limits`", std::span(limits_keys));
+    f("`log`", std::span(log_keys));
+}
+
+/// Whether `key` is valid in some object of the format (then it is no misspelling).
+inline bool is_declared_key(std::string_view key) {
+    bool found = false;
+    for_each_key_table([&](std::string_view, auto table) {
+        found = found || std::any_of(table.begin(), table.end(),
+                                     [&](const auto& d) { return d.key == key; });
+    });
+    return found;
+}
+
+/// A key as the documentation shows it: the cells of its row in docs/configuration.md.
+struct key_info {
+    std::string_view key;
+    std::string_view type;
+    std::string default_text;  ///< "required", "none", "see below" or the value in backquotes
+    std::string range;         ///< the start of the Range cell; a cross-key rule may follow
+    std::string_view doc;      ///< the start of the Meaning cell
+    std::vector<std::string_view> choices;
+};
+
+template <class S>
+key_info document_key(const key_decl<S>& d) {
+    static constexpr std::string_view types[] = {
+        "integer", "boolean", "string", "string", "integer or string", "array of 2 integers",
+        "object",  "array"};
+    const std::string lo_hi = std::to_string(d.lo) + ".." + std::to_string(d.hi);
+    key_info k{d.key, types[static_cast<std::size_t>(d.shape)], "required", {},
+               d.doc, {d.choices.begin(), d.choices.end()}};
+    switch (d.shape) {
+        case key_shape::integer:
+        case key_shape::units:
+            k.range = lo_hi;
+            break;
+        case key_shape::choice:
+            for (const std::string_view c : d.choices) {
+                k.range += (k.range.empty() ? "`\"" : ", `\"") + std::string(c) + "\"`";
+            }
+            break;
+        case key_shape::string:
+            k.range = d.range_text;
+            break;
+        case key_shape::backoff:
+            k.range = "each " + lo_hi + ", first <= second";
+            break;
+        case key_shape::list:
+            k.range = lo_hi + " entries";
+            break;
+        default:
+            break;
+    }
+    if (!d.required) {
+        const std::optional<bj::value> v = d.write(S{});
+        k.default_text = !v ? "none" : v->is_object() ? "see below" : "";
+        if (k.default_text.empty()) {
+            k.default_text = "`";
+            write_pretty(*v, k.default_text);
+            k.default_text += '`';
+        }
+    }
+    return k;
+}
+
+}  // namespace gw::config::detail

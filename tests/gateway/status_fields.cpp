@@ -1,0 +1,35 @@
+// The status JSON parsed back by field (status_fields.hpp).
+
+#include "gateway/status_fields.hpp"
+
+#include <gw/config/json_impl.hpp>
+#include <gw/gateway/status_json.hpp>
+
+#include <boost/json.hpp>
+
+namespace gw_test {
+
+listener_json parse_listener_status(const gw::gateway::gateway_status& status,
+                                    std::string_view name) {
+    // Through the text, as a reader of the status file would see it.
+    const auto parsed = boost::json::parse(gw::gateway::status_json_text(status));
+    listener_json out;
+    bool found = false;
+    for (const auto& l : parsed.at("listeners").as_array()) {
+        const auto& object = l.as_object();
+        if (object.at("name").as_string() != name) continue;
+        found = true;
+        for (const auto& [key, value] : object) {
+            if (value.is_uint64()) {
+                out.fields.emplace_back(std::string{key}, value.as_uint64());
+            } else if (value.is_int64() && value.as_int64() >= 0) {
+                out.fields.emplace_back(std::string{key},
+                                        static_cast<std::uint64_t>(value.as_int64()));
+            }
+        }
+    }
+    REQUIRE_MESSAGE(found, "no listener " << std::string{name} << " in the status JSON");
+    return out;
+}
+
+}  // namespace gw_test

@@ -7,6 +7,13 @@
 // must come first: it defines (BOOST_)ASIO_USE_WOLFSSL, and with -I/usr/include/wolfssl the
 // <openssl/ssl.h> that Asio includes then resolves to wolfSSL's compatibility layer.
 
+// A standard library header first: Asio decides between std::aligned_alloc and operator new by
+// looking at libstdc++'s _GLIBCXX_HAVE_ALIGNED_ALLOC, which only exists once a libstdc++ header has
+// been read. A translation unit that reached <asio.hpp> first would pick operator new while the
+// others pick aligned_alloc, and the one inline aligned_delete the linker keeps would free some
+// blocks with the wrong function (ASan: alloc-dealloc-mismatch).
+#include <cstddef>
+
 #if defined(GW_ASIO_SSL)
 #include <wolfssl/options.h>
 #endif

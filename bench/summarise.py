@@ -164,8 +164,9 @@ def gateway(path):
         md.append(f"| {l} | {fig(l + '.added_p10_us')} | {fig(l + '.added_p50_us')} | "
                   f"{fig(l + '.added_p99_us')} | {fig(l + '.p50_gateway_over_direct', '{:.3f}')} |")
     md.append("")
-    md.append("Request rate through the gateway over the direct path's (one master, closed loop; "
-              "the direct rate is the mean of a run before and one after):\n")
+    md.append("Request rate through the gateway over the direct path's (each scenario in blocks "
+              "alternating with the direct path, one RTU master closed loop; the ratio is to the "
+              "direct rate between its own blocks):\n")
     md.append("| line | direct req/s | 1 master | 8 masters | 32 masters | 1 conn, 8 in flight | "
               "1 conn, 16 in flight |")
     md.append("|---|---:|---:|---:|---:|---:|---:|")
@@ -187,6 +188,38 @@ def gateway(path):
             md.append(f"| {l} | {sc} (direct) | 1 | 1 | {r['p50_us']} | {r['p99_us']} | "
                       f"{r['rate_per_s']} |")
     md.append("")
+    cpu = [fig(f"{l}.{s}.gateway_cpu_us_per_req", "{:.0f}") for l in lines for s in
+           ("read_1master", "read_8masters", "read_32masters", "read_pipelined8")]
+    if any(c != "n/a" for c in cpu):
+        md.append("Gateway CPU per request, us (from /proc, 10 ms ticks; wall-clock load makes "
+                  "it rough):\n")
+        md.append("| line | 1 master | 8 masters | 32 masters | 1 conn, 8 in flight |")
+        md.append("|---|---:|---:|---:|---:|")
+        for i, l in enumerate(lines):
+            md.append(f"| {l} | " + " | ".join(cpu[4 * i:4 * i + 4]) + " |")
+        md.append("")
+    hold = [l for l in lines if f"{l}.hold.priority_p50_under_flood_us" in d]
+    if hold:
+        md.append(f"Priority under a 32-master flood, without and with the priority hold "
+                  f"({data.get('priority_hold_ms', '?')} ms; a second gateway on its own "
+                  f"simulator, run right after the first in each round). Excess: flooded minus "
+                  f"unloaded, in bus transactions (the direct path's p50):\n")
+        md.append("| line | hold | unloaded p50 / p99 ms | flooded p50 / p99 ms | excess p50 | "
+                  "excess p99 | flood req/s | flood's loss |")
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        for l in hold:
+            for label, pre in (("off", f"{l}."), ("on", f"{l}.hold.")):
+                def ms(name):
+                    x = d.get(pre + name)
+                    return "n/a" if not x else f"{x['median'] / 1000:.2f}"
+                loss = fig(pre + "flood_rate_loss", "{:.3f}") if label == "on" else ""
+                md.append(f"| {l} | {label} | {ms('priority_p50_unloaded_us')} / "
+                          f"{ms('priority_p99_unloaded_us')} | {ms('priority_p50_under_flood_us')} / "
+                          f"{ms('priority_p99_under_flood_us')} | "
+                          f"{fig(pre + 'priority_p50_excess_in_bus_transactions', '{:.2f}')} | "
+                          f"{fig(pre + 'priority_p99_excess_in_bus_transactions', '{:.2f}')} | "
+                          f"{fig(pre + 'flood_rate_per_s', '{:.0f}')} | {loss} |")
+        md.append("")
     md.append("Exceptions and priority (paired within each round):\n")
     md.append("| figure | median [min .. max] |")
     md.append("|---|---:|")

@@ -6,10 +6,10 @@
 // Lines: 115200 baud 8N1 on both UARTs. Units 1-247 are routed to UART1 unchanged, broadcasts
 // (unit 0) are forwarded and not answered. Response timeout 500 ms, no retries.
 
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/codec/decode_status.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/core/adu_buffer.hpp>
 #include <gw/core/exception_code.hpp>
 #include <gw/router/channel.hpp>
 #include <gw/router/request_origin.hpp>

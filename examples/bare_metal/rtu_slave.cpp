@@ -8,10 +8,10 @@
 // The main loop feeds the framer from the UART ring buffer, answers each frame addressed to it
 // and sleeps (WFI) when there is nothing to do; the UART and the 1 kHz SysTick interrupts wake it.
 
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/codec/decode_status.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/core/adu_buffer.hpp>
 #include <gw/device/server.hpp>
 #include <gw/device/static_data_model.hpp>
 #include <gw/transport/concepts.hpp>

@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -66,6 +67,7 @@ struct options {
     unsigned retries = 0;
     std::optional<std::string> status_file;
     std::optional<std::string> log_level;
+    std::optional<double> priority_hold_ms;
 };
 
 [[noreturn]] void fail_usage(const std::string& message) {
@@ -157,6 +159,15 @@ options parse_args(int argc, char** argv) {
         ->group("Operation");
     app.add_option("--log-level", o.log_level, "log events of this severity and above")
         ->check(CLI::IsMember({"error", "warning", "notice", "info", "debug"}))
+        ->group("Operation");
+
+    // Overrides every channel's priority_hold_us key.
+    app.add_option("--priority-hold-ms", o.priority_hold_ms,
+                   "after answering a priority master, keep each channel's bus free of normal "
+                   "requests this long (0: off, the default; see channel_options.hpp)")
+        ->type_name("MS")
+        ->check(CLI::Range(
+            0.0, std::chrono::duration<double, std::milli>{gw::router::max_priority_hold}.count()))
         ->group("Operation");
 
     config->excludes(serial)->excludes(check)->excludes(print);
@@ -320,7 +331,8 @@ int main(int argc, char** argv) {
         }
     }};
 
-    gw::net::io_context io{1};  // one thread: Asio can skip its internal locking
+    // One io thread; other threads only post() to it (transport/asio.hpp: one_io_thread).
+    gw::net::io_context io{gw::transport::one_io_thread};
     // Simulated devices of "simulator" channels, each on its own virtual serial line.
     std::map<std::string, std::unique_ptr<gw::examples::embedded_simulator>> simulators;
     for (const auto& ch : config.channels) {
@@ -342,11 +354,22 @@ int main(int argc, char** argv) {
         return it == simulators.end() ? std::string{} : it->second->device();
     };
 
+    // The plan the configuration describes, with the command line's overrides.
+    const auto plan_of = [&](const gw::config::gateway_config& c) {
+        auto plan = gw::gateway::plan_from_config(c, simulator_device);
+        if (opts.priority_hold_ms) {
+            const auto hold = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::duration<double, std::milli>{*opts.priority_hold_ms});
+            for (auto& ch : plan.channels)
+                ch.options.priority_hold = hold;
+        }
+        return plan;
+    };
+
     gw::gateway::gateway gateway{io, log};
     gateway.set_log_level(opts.log_level ? severity_of(log_level_named(*opts.log_level))
                                          : severity_of(config.log.level));
-    if (const auto error = gateway.start(gw::gateway::plan_from_config(config, simulator_device));
-        !error.empty()) {
+    if (const auto error = gateway.start(plan_of(config)); !error.empty()) {
         log(gw::policy::event_severity::error, error);
         return 1;
     }
@@ -374,8 +397,8 @@ int main(int argc, char** argv) {
                 log(gw::policy::event_severity::error,
                     "reload refused, configuration unchanged: " + error->to_string());
             } else {
-                const auto refused = gateway.reload(gw::gateway::plan_from_config(
-                    std::get<gw::config::gateway_config>(next), simulator_device));
+                const auto refused =
+                    gateway.reload(plan_of(std::get<gw::config::gateway_config>(next)));
                 if (refused.empty()) {
                     log(gw::policy::event_severity::notice, "configuration reloaded");
                 } else {

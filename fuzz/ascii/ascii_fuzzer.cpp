@@ -19,6 +19,7 @@
 #include <gw/codec/ascii_framer.hpp>
 #include <gw/codec/lrc.hpp>
 #include <gw/core/limits.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "../common/fuzz_support.hpp"
 

@@ -38,6 +38,7 @@
 #include <gw/device/server.hpp>
 #include <gw/device/static_data_model.hpp>
 #include <gw/router/channel.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "../common/fuzz_support.hpp"
 

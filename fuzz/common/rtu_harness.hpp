@@ -40,6 +40,7 @@
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
 #include <gw/core/limits.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "fuzz_support.hpp"
 

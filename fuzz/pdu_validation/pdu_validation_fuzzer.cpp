@@ -25,6 +25,7 @@
 #include <gw/core/limits.hpp>
 #include <gw/device/server.hpp>
 #include <gw/device/static_data_model.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "../common/fuzz_support.hpp"
 

@@ -1,5 +1,5 @@
 // libFuzzer harness for the zero-copy RTU <-> Modbus TCP conversion
-// (include/gw/core/adu_buffer.hpp) against the framings' own encoders and decoders. Input:
+// (include/gw/codec/adu_buffer.hpp) against the framings' own encoders and decoders. Input:
 // [unit][transaction id, 2 bytes] then the PDU; the whole input is also tried as an RTU ADU and as
 // an MBAP ADU.
 //
@@ -12,11 +12,12 @@
 //  - RTU -> MBAP -> RTU and MBAP -> RTU -> MBAP rebuild the original bytes (CRC good ones);
 //  - assign_* refuse exactly the sizes the limits forbid and leave the buffer unchanged then.
 
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/codec/crc16.hpp>
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/core/adu_buffer.hpp>
 #include <gw/core/limits.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "../common/fuzz_support.hpp"
 

@@ -1,4 +1,5 @@
 #include <gw/codec/rtu_framer.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "parsegrind.hpp"
 #include "vectors.hpp"

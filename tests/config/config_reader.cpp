@@ -116,8 +116,8 @@ TEST_CASE("channel keys: unknown, misplaced, duplicated") {
          "unknown key \"speed\"; a serial channel has the keys \"name\", \"type\", \"device\", "
          "\"baud\", \"data_bits\", \"parity\", \"stop_bits\", \"mode\", \"framing\", \"rs485\", "
          "\"low_latency\", \"reopen_backoff_ms\", \"response_timeout_ms\", \"retries\", "
-         "\"inter_frame_delay_ms\", \"broadcast_turnaround_ms\", \"coalesce_reads\", "
-         "\"queue_per_master\"",
+         "\"inter_frame_delay_ms\", \"broadcast_turnaround_ms\", \"priority_hold_us\", "
+         "\"coalesce_reads\", \"queue_per_master\"",
          "\"speed\""},
         {serial(R"("host": "10.0.0.1")"), "channels[0].host",
          "key \"host\" does not apply to a serial channel", "\"host\""},
@@ -133,7 +133,8 @@ TEST_CASE("channel keys: unknown, misplaced, duplicated") {
          "has the keys \"name\", \"type\", \"device\", \"baud\", \"data_bits\", \"parity\", "
          "\"stop_bits\", \"mode\", \"framing\", \"rs485\", \"low_latency\", \"reopen_backoff_ms\", "
          "\"response_timeout_ms\", \"retries\", \"inter_frame_delay_ms\", "
-         "\"broadcast_turnaround_ms\", \"coalesce_reads\", \"queue_per_master\"",
+         "\"broadcast_turnaround_ms\", \"priority_hold_us\", \"coalesce_reads\", "
+         "\"queue_per_master\"",
          "\"\\u0001"},
     });
 }
@@ -262,6 +263,10 @@ TEST_CASE("channel timing and queueing ranges") {
          "60001 is out of range 0..60000", "60001"},
         {serial(R"("broadcast_turnaround_ms": 60001)"), "channels[0].broadcast_turnaround_ms",
          "60001 is out of range 0..60000", "60001"},
+        {serial(R"("priority_hold_us": 100001)"), "channels[0].priority_hold_us",
+         "100001 is out of range 0..100000", "100001"},
+        {serial(R"("priority_hold_us": -1)"), "channels[0].priority_hold_us",
+         "-1 is out of range 0..100000", "-1"},
         {serial(R"("coalesce_reads": 0)"), "channels[0].coalesce_reads",
          "expected true or false, got the number 0", "0}"},
         {serial(R"("queue_per_master": 0)"), "channels[0].queue_per_master",
@@ -278,11 +283,11 @@ TEST_CASE("channel timing and queueing ranges") {
     CHECK(l.response_timeout == std::chrono::milliseconds{1});
     CHECK(l.queue_per_master == 1);
     CHECK(std::get<serial_line_config>(l.link).reopen_backoff.max == std::chrono::milliseconds{1});
-    const gateway_config hi =
-        config_of(serial(R"("baud": 4000000, "response_timeout_ms": 60000, "retries": 10, )"
-                         R"("inter_frame_delay_ms": 60000, "broadcast_turnaround_ms": 60000, )"
-                         R"("queue_per_master": 1024, "reopen_backoff_ms": [300000, 300000], )"
-                         R"("mode": "ascii", "data_bits": 7, "stop_bits": 2, "parity": "none")"));
+    const gateway_config hi = config_of(serial(
+        R"("baud": 4000000, "response_timeout_ms": 60000, "retries": 10, )"
+        R"("inter_frame_delay_ms": 60000, "broadcast_turnaround_ms": 60000, )"
+        R"("priority_hold_us": 100000, "queue_per_master": 1024, "reopen_backoff_ms": [300000, 300000], )"
+        R"("mode": "ascii", "data_bits": 7, "stop_bits": 2, "parity": "none")"));
     const channel_config& h = hi.channels[0];
     const auto& line = std::get<serial_line_config>(h.link);
     CHECK(line.baud == 4000000);
@@ -293,6 +298,7 @@ TEST_CASE("channel timing and queueing ranges") {
     CHECK(h.retries == 10);
     CHECK(h.queue_per_master == 1024);
     CHECK(h.broadcast_turnaround == std::chrono::milliseconds{60000});
+    CHECK(h.priority_hold == std::chrono::microseconds{100000});
 }
 
 TEST_CASE("tcp and simulator channels") {

@@ -25,7 +25,8 @@ constexpr std::string_view every_key = R"({
                  "delay_before_send_ms": 25, "delay_after_send_ms": 75 },
       "low_latency": false,
       "response_timeout_ms": 250, "retries": 2, "inter_frame_delay_ms": 5,
-      "broadcast_turnaround_ms": 200, "coalesce_reads": true, "queue_per_master": 64,
+      "broadcast_turnaround_ms": 200, "priority_hold_us": 800, "coalesce_reads": true,
+      "queue_per_master": 64,
       "reopen_backoff_ms": [200, 10000] },
     { "name": "line2", "type": "serial", "device": "/dev/ttyS\"2\\", "mode": "ascii",
       "data_bits": 7 },
@@ -80,6 +81,7 @@ gateway_config every_key_expected() {
     line1.retries = 2;
     line1.inter_frame_delay = 5ms;
     line1.broadcast_turnaround = 200ms;
+    line1.priority_hold = 800us;
     line1.coalesce_reads = true;
     line1.queue_per_master = 64;
     c.channels.push_back(line1);
@@ -221,6 +223,7 @@ TEST_CASE("to_json layout") {
       "retries": 0,
       "inter_frame_delay_ms": 0,
       "broadcast_turnaround_ms": 100,
+      "priority_hold_us": 0,
       "coalesce_reads": false,
       "queue_per_master": 32
     }

@@ -1,4 +1,5 @@
 #include <gw/router/channel.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "test_sink.hpp"
 
@@ -258,6 +259,84 @@ TEST_CASE("the inter-frame delay keeps the bus silent between transactions") {
     REQUIRE(c.deadline());
     CHECK(*c.deadline() == transport::time_point{2100us});
     CHECK_FALSE(sent(c, 2100us).empty());
+}
+
+TEST_CASE("priority hold: after a priority answer the bus waits for the priority master") {
+    channel_options o;
+    o.priority_hold = 500us;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::high, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+    CHECK_FALSE(sent(c, 0us).empty());  // the priority request goes first
+    c.on_receive(rtu(1, read_2_reply), 100us, sink);
+    REQUIRE(sink.answers.size() == 1);
+    // The normal request waits out the hold; the driver is told when it ends.
+    CHECK(sent(c, 100us).empty());
+    CHECK(sent(c, 599us).empty());
+    REQUIRE(c.deadline());
+    CHECK(*c.deadline() == transport::time_point{600us});
+    // The priority master's next request, within the hold, goes on the bus at once.
+    REQUIRE_FALSE(c.submit(from(0, 3), priority_class::high, 1, read_2));
+    CHECK(c.deadline() == transport::time_point{100us});  // due now (bus free since the answer)
+    CHECK_FALSE(sent(c, 300us).empty());
+    c.on_receive(rtu(1, read_2_reply), 400us, sink);
+    REQUIRE(sink.answers.size() == 2);
+    CHECK(sink.answers[1].origin.transaction_id == 3);
+    // It did not come back: the hold ends and the normal request runs.
+    CHECK(sent(c, 899us).empty());
+    CHECK_FALSE(sent(c, 900us).empty());
+    c.on_receive(rtu(1, read_2_reply), 950us, sink);
+    REQUIRE(sink.answers.size() == 3);
+    CHECK(sink.answers[2].origin.transaction_id == 2);
+    // A normal answer starts no hold.
+    REQUIRE_FALSE(c.submit(from(1, 4), priority_class::normal, 1, read_2));
+    CHECK_FALSE(sent(c, 950us).empty());
+}
+
+TEST_CASE("priority hold: off by default, and never after a normal answer or a broadcast") {
+    {
+        small_channel c{channel_options{}};
+        recording_sink sink;
+        REQUIRE_FALSE(c.submit(from(0, 1), priority_class::high, 1, read_2));
+        REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+        sent(c, 0us);
+        c.on_receive(rtu(1, read_2_reply), 100us, sink);
+        CHECK_FALSE(sent(c, 100us).empty());  // the next normal request starts at once
+    }
+    {
+        channel_options o;
+        o.priority_hold = 500us;
+        o.broadcast_turnaround = 50us;
+        small_channel c{o};
+        recording_sink sink;
+        REQUIRE_FALSE(c.submit(from(0, 1), priority_class::high, 0, read_2));  // broadcast
+        REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+        sent(c, 0us);
+        c.on_timer(50us, sink);
+        CHECK(sink.answers.empty());
+        CHECK_FALSE(sent(c, 50us).empty());  // nobody waits for an answer: no hold
+    }
+}
+
+TEST_CASE(
+    "priority hold: a priority request that timed out also holds, and a failed line ends it") {
+    channel_options o;
+    o.priority_hold = 500us;
+    o.response_timeout = 1000us;
+    small_channel c{o};
+    recording_sink sink;
+    REQUIRE_FALSE(c.submit(from(0, 1), priority_class::high, 1, read_2));
+    REQUIRE_FALSE(c.submit(from(1, 2), priority_class::normal, 1, read_2));
+    sent(c, 0us);
+    c.on_timer(1000us, sink);  // answered 0x0B: the master will try again
+    REQUIRE(sink.answers.size() == 1);
+    CHECK(sent(c, 1200us).empty());
+    CHECK(c.deadline() == transport::time_point{1500us});
+    c.fail_all(1300us, sink);  // the queued normal request is answered 0x0B
+    CHECK(sink.answers.size() == 2);
+    REQUIRE_FALSE(c.submit(from(1, 3), priority_class::normal, 1, read_2));
+    CHECK_FALSE(sent(c, 1300us).empty());
 }
 
 TEST_CASE("a failed line answers the request in flight and every queued one with 0x0B") {

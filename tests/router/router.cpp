@@ -1,4 +1,5 @@
 #include <gw/router/router.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include "test_sink.hpp"
 

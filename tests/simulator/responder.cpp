@@ -2,6 +2,7 @@
 #include <gw/codec/ascii_framer.hpp>
 #include <gw/codec/crc16.hpp>
 #include <gw/codec/rtu_framer.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include <doctest/doctest.h>
 

@@ -11,7 +11,7 @@
 #include <gw/codec/decode_status.hpp>
 #include <gw/codec/lrc.hpp>
 #include <gw/core/limits.hpp>
-#include <gw/transport/concepts.hpp>
+#include <gw/core/time.hpp>
 
 #include <array>
 #include <chrono>
@@ -86,8 +86,7 @@ public:
         : timeout_{inter_char_timeout} {}
 
     /// Feeds characters that arrived at time `now`. Consumes up to the end of one frame.
-    constexpr decode_result put(std::span<const std::uint8_t> chars,
-                                transport::time_point now) noexcept {
+    constexpr decode_result put(std::span<const std::uint8_t> chars, timestamp now) noexcept {
         frame_ready_ = false;
         if (state_ != state::idle && now - last_ >= timeout_) {
             state_ = state::idle;
@@ -152,7 +151,7 @@ public:
     }
 
     /// Call when no character arrived and the time is `now`.
-    constexpr decode_result poll(transport::time_point now) noexcept {
+    constexpr decode_result poll(timestamp now) noexcept {
         frame_ready_ = false;
         if (state_ != state::idle && now - last_ >= timeout_) {
             state_ = state::idle;
@@ -182,7 +181,7 @@ public:
     }
 
     /// When poll() must next be called (a frame is in progress), for timers.
-    constexpr std::optional<transport::time_point> deadline() const noexcept {
+    constexpr std::optional<timestamp> deadline() const noexcept {
         if (state_ == state::idle) {
             return std::nullopt;
         }
@@ -192,7 +191,7 @@ public:
 private:
     enum class state : std::uint8_t { idle, in_frame, after_cr };
 
-    constexpr void start(transport::time_point now) noexcept {
+    constexpr void start(timestamp now) noexcept {
         state_ = state::in_frame;
         size_ = 0;
         high_pending_ = false;
@@ -209,7 +208,7 @@ private:
     // unit + PDU + LRC
     std::array<std::uint8_t, 1 + max_pdu_size + 1> buf_{};
     std::size_t size_ = 0;
-    transport::time_point last_{};
+    timestamp last_{};
     std::chrono::microseconds timeout_;
     state state_ = state::idle;
     std::uint8_t high_ = 0;

@@ -28,7 +28,7 @@
 #include <gw/codec/decode_status.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/core/limits.hpp>
-#include <gw/transport/concepts.hpp>
+#include <gw/core/time.hpp>
 
 #include <array>
 #include <chrono>
@@ -85,8 +85,7 @@ public:
         : dir_{dir}, mode_{mode}, timing_{timing} {}
 
     /// Feeds bytes that arrived at time `now`. Consumes up to the end of one frame.
-    constexpr decode_result put(std::span<const std::uint8_t> bytes,
-                                transport::time_point now) noexcept {
+    constexpr decode_result put(std::span<const std::uint8_t> bytes, timestamp now) noexcept {
         release_frame();
         close_if_silent(now);
         if (closed_) {
@@ -103,7 +102,7 @@ public:
 
     /// Call when no byte arrived and the time is `now`: completes a frame after t3.5 of silence
     /// (silence mode, or the fallback), or reports timeout for an incomplete frame.
-    constexpr decode_result poll(transport::time_point now) noexcept {
+    constexpr decode_result poll(timestamp now) noexcept {
         release_frame();
         close_if_silent(now);
         if (closed_) {
@@ -177,7 +176,7 @@ public:
     }
 
     /// When poll() must next be called (a partial frame is waiting for silence), for timers.
-    constexpr std::optional<transport::time_point> deadline() const noexcept {
+    constexpr std::optional<timestamp> deadline() const noexcept {
         if (closed_) {
             return last_;
         }
@@ -251,7 +250,7 @@ private:
         }
         return held() >= 2 && predict_held().kind == detail::pdu_length_kind::unknown;
     }
-    constexpr void close_if_silent(transport::time_point now) noexcept {
+    constexpr void close_if_silent(timestamp now) noexcept {
         if (!closed_ && pending() && now - last_ >= gap_limit() && silence_ends_frame()) {
             close();
         }
@@ -277,7 +276,7 @@ private:
         }
     }
     constexpr void append(std::span<const std::uint8_t> bytes, std::size_t count,
-                          transport::time_point now) noexcept {
+                          timestamp now) noexcept {
         if (end_ + count > storage) {
             const std::size_t n = held();
             for (std::size_t i = 0; i < n; ++i) {
@@ -320,7 +319,7 @@ private:
 
     // Predicted mode, bytes still arriving: take exactly what the candidate at begin_ needs.
     constexpr decode_status scan_predicted(std::span<const std::uint8_t> in, std::size_t& used,
-                                           transport::time_point now) noexcept {
+                                           timestamp now) noexcept {
         for (;;) {
             std::size_t need = 2;  // unit + function code
             if (held() >= 2) {
@@ -404,7 +403,7 @@ private:
     // starts a candidate, nothing ends one but its length, and a frame of the awaited unit
     // complete inside the bytes held takes precedence over the candidate at begin_.
     constexpr decode_status scan_hunting(std::span<const std::uint8_t> in, std::size_t& used,
-                                         transport::time_point now) noexcept {
+                                         timestamp now) noexcept {
         for (;;) {
             std::size_t need = 2;  // unit + function code
             std::size_t limit = held() + 1;
@@ -475,7 +474,7 @@ private:
 
     // Silence mode: everything that arrives joins the current frame, up to 256 bytes.
     constexpr decode_status collect_silence(std::span<const std::uint8_t> in, std::size_t& used,
-                                            transport::time_point now) noexcept {
+                                            timestamp now) noexcept {
         if (in.empty()) {
             return decode_status::need_more;
         }
@@ -600,7 +599,7 @@ private:
     std::size_t begin_ = 0;       // first byte of the current candidate
     std::size_t end_ = 0;         // one past the last byte held
     std::size_t frame_size_ = 0;  // size of the frame returned last (released on the next call)
-    transport::time_point last_{};
+    timestamp last_{};
     pdu_direction dir_;
     rtu_framing mode_;
     rtu_timing timing_;

@@ -155,6 +155,7 @@ struct channel_config {
     std::uint8_t retries = 0;  ///< extra attempts after a timeout or a corrupt reply
     std::chrono::milliseconds inter_frame_delay{0};
     std::chrono::milliseconds broadcast_turnaround{100};
+    std::chrono::microseconds priority_hold{0};  ///< see router::channel_options::priority_hold
     bool coalesce_reads = false;
     std::uint16_t queue_per_master = 32;
 

@@ -19,6 +19,7 @@
 #include <gw/policy/decision.hpp>
 #include <gw/policy/ip_network.hpp>
 #include <gw/router/channel_events.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include <algorithm>
 #include <array>

@@ -18,9 +18,11 @@
 // The driver also fails the line itself when the engine reports framing_lost (an MBAP stream
 // that cannot resynchronise) or, on links that ask for it, after repeated timeouts.
 
+#include <gw/gateway/reopen_backoff.hpp>
 #include <gw/gateway/steady_clock.hpp>
 #include <gw/router/channel.hpp>
 #include <gw/transport/asio.hpp>
+#include <gw/transport/write_now.hpp>
 
 #include <algorithm>
 #include <array>
@@ -29,8 +31,10 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gw::gateway {
@@ -70,11 +74,6 @@ public:
 
 protected:
     ~channel_port() = default;
-};
-
-struct reopen_backoff {
-    std::chrono::milliseconds first{100};
-    std::chrono::milliseconds max{5000};
 };
 
 template <class Link, class Sink, std::size_t Slots = 1024, std::size_t Masters = 256>
@@ -190,7 +189,26 @@ private:
             timeouts_in_a_row_ = 0;
             attempt_timed_out_ = false;
         }
+        if (holding_ && pdu.size() <= held_pdu_.size() && held_count_ < held_origins_.size() &&
+            (held_count_ == 0 || std::ranges::equal(pdu, held_pdu().first(held_size_)))) {
+            if (held_count_ == 0) {
+                std::copy(pdu.begin(), pdu.end(), held_pdu_.begin());
+                held_size_ = pdu.size();
+            }
+            held_origins_[held_count_++] = origin;
+            return;
+        }
+        release_held();  // keeps the order in which the engine answered
         sink_.deliver(origin, pdu);
+    }
+
+    std::span<const std::uint8_t> held_pdu() const noexcept { return held_pdu_; }
+
+    /// Sends the answers held while a reply was taken (see read()).
+    void release_held() {
+        const std::size_t count = std::exchange(held_count_, 0);
+        for (std::size_t i = 0; i < count; ++i)
+            sink_.deliver(held_origins_[i], held_pdu().first(held_size_));
     }
 
     /// Called from inside the engine: a reason to fail the link is only noted here, and acted
@@ -277,14 +295,33 @@ private:
         schedule_reopen(why);
     }
 
-    /// Puts the next request on the line if the engine has one and no write is running.
+    /// Puts the next request on the line if the engine has one and no write is running. The bytes
+    /// go out with one write() at once when the line takes them (the usual case: a request is
+    /// at most 513 bytes); only what it does not take waits for an asynchronous write.
     void kick() {
-        if (!up_ || writing_) return;
-        const auto bytes = engine_.next_transmit(clock_.now());
-        if (bytes.empty()) {
-            arm_timer();
+        while (up_ && !writing_) {
+            const auto bytes = engine_.next_transmit(clock_.now());
+            if (bytes.empty()) {
+                arm_timer();
+                return;
+            }
+            std::size_t written = 0;
+            if constexpr (transport::immediate_writable<typename Link::stream_type>) {
+                // An error here is met again, and reported, by the asynchronous write below:
+                // failing the line from inside submit() would re-enter the router.
+                transport::error_code ec;
+                written = transport::write_now(link_.stream(), bytes, ec);
+                if (!ec && written == bytes.size()) {
+                    engine_.on_transmitted(clock_.now());
+                    continue;
+                }
+            }
+            write_rest(bytes.subspan(written));
             return;
         }
+    }
+
+    void write_rest(std::span<const std::uint8_t> bytes) {
         writing_ = true;
         net::async_write(
             link_.stream(), net::buffer(bytes.data(), bytes.size()),
@@ -301,6 +338,10 @@ private:
             });
     }
 
+    /// Reads the line. When a reply completes a transaction, the next queued request goes on
+    /// the line before the answer goes to its master: the engine's answers (the reply, to the
+    /// master and any coalesced followers) are held during on_receive and sent after kick(), so
+    /// the bus does not wait for a TCP send.
     void read() {
         link_.stream().async_read_some(
             net::buffer(rx_),
@@ -311,27 +352,31 @@ private:
                     }
                     return;
                 }
+                self->holding_ = true;
                 self->engine_.on_receive(std::span<const std::uint8_t>{self->rx_.data(), n},
                                          self->clock_.now(), self->engine_sink_);
+                self->holding_ = false;
+                if (!self->lost_) self->kick();
+                self->release_held();
                 if (!self->settle()) return;  // failed: the next open starts a new read
-                self->kick();
                 self->read();
             });
     }
 
-    /// One timer follows the engine's next deadline; it is re-armed only when that changes.
+    /// One timer follows the engine's next deadline, re-armed only when that deadline moves
+    /// earlier than the one armed. A later deadline (the next transaction's response timeout)
+    /// or none at all leaves it armed: it then fires early, finds nothing due, and is re-armed
+    /// for what the engine awaits by then. So a stream of transactions costs one timer update
+    /// (a timerfd_settime) per response timeout, not one per transaction, and no cancellation.
     void arm_timer() {
         const auto due = engine_.deadline();
-        if (due == armed_) return;
+        if (!due || (armed_ && *armed_ <= *due)) return;
         armed_ = due;
-        if (!due) {
-            timer_.cancel();
-            return;
-        }
-        timer_.expires_at(steady_clock::to_steady(*due));
+        timer_.expires_at(steady_clock::to_steady(*due));  // a wait for a later one is aborted
         timer_.async_wait([self = this->shared_from_this(), due](transport::error_code ec) {
             if (ec || self->armed_ != due) return;
             self->armed_.reset();
+            // Time passed; the engine sees whether anything fell due (it may have moved on).
             self->engine_.on_timer(self->clock_.now(), self->engine_sink_);
             if (self->settle()) self->kick();
         });
@@ -356,6 +401,11 @@ private:
     bool attempt_timed_out_ = false;       ///< the current transaction's last attempt did
     std::uint64_t replies_seen_ = 0;       ///< device replies counted when last looked
     std::optional<std::string> lost_;      ///< why the link must fail, once the engine returns
+    bool holding_ = false;                 ///< answers are held until the next request is out
+    std::array<std::uint8_t, max_pdu_size> held_pdu_{};
+    std::size_t held_size_ = 0;
+    std::array<router::request_origin, 8> held_origins_{};
+    std::size_t held_count_ = 0;
 };
 
 }  // namespace gw::gateway

@@ -390,7 +390,7 @@ private:
             const auto& a = before.channels[i].options;
             const auto& b = after.channels[i].options;
             if (a.response_timeout != b.response_timeout || a.retries != b.retries ||
-                a.inter_frame_delay != b.inter_frame_delay ||
+                a.inter_frame_delay != b.inter_frame_delay || a.priority_hold != b.priority_hold ||
                 a.broadcast_turnaround != b.broadcast_turnaround ||
                 a.coalesce_reads != b.coalesce_reads || a.queue_per_master != b.queue_per_master ||
                 a.framing != b.framing || a.rtu_mode != b.rtu_mode)

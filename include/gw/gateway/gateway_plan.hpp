@@ -2,7 +2,7 @@
 // What a gateway runs, as plain data: the configuration file (gw/config) is one way to make a
 // plan, command-line flags another, and a program embedding gw a third.
 
-#include <gw/gateway/channel_driver.hpp>
+#include <gw/gateway/reopen_backoff.hpp>
 #include <gw/policy/connection_limit_policy.hpp>
 #include <gw/policy/ip_network.hpp>
 #include <gw/router/channel_options.hpp>

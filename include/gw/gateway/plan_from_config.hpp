@@ -40,6 +40,7 @@ inline gateway_plan plan_from_config(
         p.options.retries = ch.retries;
         p.options.inter_frame_delay = ch.inter_frame_delay;
         p.options.broadcast_turnaround = ch.broadcast_turnaround;
+        p.options.priority_hold = ch.priority_hold;
         p.options.coalesce_reads = ch.coalesce_reads;
         p.options.queue_per_master = ch.queue_per_master;
         if (const auto* s = std::get_if<config::serial_line_config>(&ch.link)) {

@@ -5,6 +5,7 @@
 
 #include <gw/policy/decision.hpp>
 #include <gw/router/request_origin.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -14,16 +14,17 @@
 // lazily, once per deadline period rather than once per request: the hot path only stores a
 // timestamp.
 
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
-#include <gw/core/adu_buffer.hpp>
 #include <gw/gateway/listener_counters.hpp>
 #include <gw/gateway/session_table.hpp>
 #include <gw/gateway/steady_clock.hpp>
 #include <gw/pipeline/pipeline.hpp>
 #include <gw/transport/asio.hpp>
 #include <gw/transport/async_stream.hpp>
+#include <gw/transport/write_now.hpp>
 
 #include <array>
 #include <chrono>
@@ -270,6 +271,19 @@ private:
 
     void flush() {
         if (writing_ || pending_.empty() || !open_) return;
+        if constexpr (transport::immediate_writable<Stream>) {
+            // One send() per answer, at once: the usual case, an answer the socket takes whole,
+            // needs no completion handler and no write deadline. What it does not take (and an
+            // error, met again there) goes the asynchronous way below.
+            transport::error_code ec;
+            const std::size_t n = transport::write_now(stream_, pending_, ec);
+            if (!ec && n == pending_.size()) {
+                pending_.clear();
+                after_write_now();
+                return;
+            }
+            pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
+        }
         writing_ = true;
         write_started_ = clock_.now();
         if (!write_armed_) arm_write(write_started_ + options_.write_timeout);
@@ -294,6 +308,22 @@ private:
                                  self->read();
                              }
                          });
+    }
+
+    /// What the asynchronous write's handler does after a write, for one that completed at
+    /// once. It may run inside deliver(), that is inside the channel's engine: closing must not
+    /// re-enter it (the session's close drops the master from the router), so that is posted.
+    void after_write_now() {
+        if (closing_) {
+            net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+                if (self->open_ && !self->writing_ && self->pending_.empty()) self->close();
+            });
+            return;
+        }
+        if (paused_ && !output_full()) {
+            paused_ = false;
+            read();
+        }
     }
 
     bool output_full() const noexcept {

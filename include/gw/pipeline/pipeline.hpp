@@ -12,9 +12,9 @@
 
 #include <gw/codec/pdu.hpp>
 #include <gw/core/exception_code.hpp>
+#include <gw/core/time.hpp>
 #include <gw/policy/decision.hpp>
 #include <gw/router/request_origin.hpp>
-#include <gw/transport/concepts.hpp>
 
 #include <concepts>
 #include <cstdint>
@@ -47,7 +47,7 @@ struct upstream_request {
     std::uint16_t transaction_id;
     std::uint8_t unit;
     std::span<const std::uint8_t> pdu;
-    transport::time_point now;
+    timestamp now;
 };
 
 template <class Router, class Policies>

@@ -2,8 +2,8 @@
 // One structured audit event: every policy decision, connection event, timeout, exception and
 // channel event becomes one of these (MGate MB3000-G2 guide 3.6: categories and severities).
 
+#include <gw/core/time.hpp>
 #include <gw/policy/ip_network.hpp>
-#include <gw/transport/concepts.hpp>
 
 #include <array>
 #include <cstdint>
@@ -66,7 +66,7 @@ constexpr std::string_view to_string(event_kind k) noexcept {
 }
 
 struct audit_event {
-    transport::time_point time{};
+    timestamp time{};
     event_category category = event_category::system;
     event_severity severity = event_severity::info;
     event_kind kind = event_kind::started;

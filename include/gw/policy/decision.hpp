@@ -2,9 +2,10 @@
 // What a policy answers, and what it is asked about.
 
 #include <gw/core/exception_code.hpp>
+#include <gw/core/master_id.hpp>
+#include <gw/core/time.hpp>
 #include <gw/policy/audit_event.hpp>
 #include <gw/policy/identity.hpp>
-#include <gw/router/request_origin.hpp>
 
 #include <cstdint>
 #include <span>
@@ -82,17 +83,17 @@ struct connection_info {
     std::uint16_t listener = 0;  ///< index of the listener in the gateway's configuration
     ip_address peer{};
     std::uint16_t peer_port = 0;
-    transport::time_point now{};
+    timestamp now{};
     connection_identity identity;  ///< who vouched for it, and its role (none on plain TCP)
 };
 
 /// A request that passed codec validation, before it is routed.
 struct request_info {
     const connection_info& connection;
-    router::master_id master;
+    master_id master;
     std::uint8_t unit;
     std::span<const std::uint8_t> pdu;
-    transport::time_point now;
+    timestamp now;
 };
 
 }  // namespace gw::policy

@@ -19,6 +19,7 @@
 #include <gw/codec/rtu_framer.hpp>
 #include <gw/core/exception_code.hpp>
 #include <gw/core/function_code.hpp>
+#include <gw/core/time.hpp>
 #include <gw/router/channel_events.hpp>
 #include <gw/router/channel_options.hpp>
 #include <gw/router/request_queue.hpp>
@@ -92,9 +93,9 @@ public:
 
     /// The bytes to put on the line now, or an empty span (bus busy, inter-frame delay running,
     /// or nothing queued). The span stays valid until on_transmitted.
-    std::span<const std::uint8_t> next_transmit(transport::time_point now) noexcept {
+    std::span<const std::uint8_t> next_transmit(timestamp now) noexcept {
         if (state_ == state::idle) {
-            if (now < bus_free_at_) return {};
+            if (now < bus_free_at_ || holding_for_priority(now)) return {};
             current_ = queue_.pop();
             if (current_ == no_slot) return {};
             attempts_ = 0;
@@ -119,7 +120,7 @@ public:
 
     /// The bytes from next_transmit are on their way: start the response timeout (or, for a
     /// broadcast, the turnaround delay).
-    void on_transmitted(transport::time_point now) noexcept {
+    void on_transmitted(timestamp now) noexcept {
         if (state_ != state::sending) return;
         if (queue_[current_].adu.unit() == 0) {
             state_ = state::turnaround;
@@ -140,8 +141,7 @@ public:
 
     /// Bytes from the line. Completes the transaction when they finish a valid reply.
     template <channel_sink S>
-    void on_receive(std::span<const std::uint8_t> bytes, transport::time_point now,
-                    S& sink) noexcept {
+    void on_receive(std::span<const std::uint8_t> bytes, timestamp now, S& sink) noexcept {
         if (state_ != state::awaiting) {
             if (!bytes.empty()) {
                 ++counters_.unexpected_bytes;
@@ -167,7 +167,7 @@ public:
 
     /// Time passed: completes silence-framed replies, times out, ends a broadcast turnaround.
     template <channel_sink S>
-    void on_timer(transport::time_point now, S& sink) noexcept {
+    void on_timer(timestamp now, S& sink) noexcept {
         if (state_ == state::awaiting) {
             if (options_.framing == channel_framing::rtu) {
                 drain(rtu_rx_, now, sink);
@@ -192,7 +192,7 @@ public:
     }
 
     /// When on_timer (or next_transmit, after an inter-frame delay) is due next.
-    std::optional<transport::time_point> deadline() const noexcept {
+    std::optional<timestamp> deadline() const noexcept {
         switch (state_) {
             case state::awaiting: {
                 const auto framer_due =
@@ -211,8 +211,11 @@ public:
             case state::ready:
                 return bus_free_at_;
             case state::idle:
-                if (queue_.queued() > 0) return bus_free_at_;
-                return std::nullopt;
+                if (queue_.queued() == 0) return std::nullopt;
+                if (queue_.queued(priority_class::high) == 0) {
+                    return std::max(bus_free_at_, priority_hold_until_);
+                }
+                return bus_free_at_;
             case state::sending:
                 return std::nullopt;
         }
@@ -227,7 +230,7 @@ public:
     /// `queued_answer` (0x0B for a failed line; 0x06 "busy, try again" when it was never sent
     /// because the gateway stops), so no master waits for a timeout that cannot help.
     template <channel_sink S>
-    void fail_all(transport::time_point now, S& sink,
+    void fail_all(timestamp now, S& sink,
                   exception_code queued_answer = exception_code::gateway_target_failed) noexcept {
         if (state_ != state::idle) {
             report(sink, channel_event::transport_failed, queue_[current_].origin);
@@ -238,6 +241,7 @@ public:
             answer_exception(queued_answer, now, sink);
         }
         bus_free_at_ = now;
+        priority_hold_until_ = {};
     }
 
     /// The driver lost the line or connection (counted once per loss, not per failed request).
@@ -257,6 +261,11 @@ private:
         if constexpr (requires { sink.on_channel_event(event, origin); }) {
             sink.on_channel_event(event, origin);
         }
+    }
+
+    /// The priority hold is running and only normal requests wait.
+    bool holding_for_priority(timestamp now) const noexcept {
+        return now < priority_hold_until_ && queue_.queued(priority_class::high) == 0;
     }
 
     std::optional<exception_code> refuse_busy() noexcept {
@@ -284,7 +293,7 @@ private:
     /// it, see rtu_framer::reported_noise): counted, but it does not end the attempt early.
     template <class S>
     void on_framer_status(decode_status status, std::uint8_t unit,
-                          std::span<const std::uint8_t> pdu, transport::time_point now, S& sink,
+                          std::span<const std::uint8_t> pdu, timestamp now, S& sink,
                           bool noise = false) noexcept {
         switch (status) {
             case decode_status::need_more:
@@ -319,7 +328,7 @@ private:
     /// Feeds a serial framer until it has nothing more to say: after an error it may already
     /// hold the good frame that followed the bad bytes, so it is asked again with the rest.
     template <class Framer, class S>
-    void feed(Framer& framer, std::span<const std::uint8_t> bytes, transport::time_point now,
+    void feed(Framer& framer, std::span<const std::uint8_t> bytes, timestamp now,
               S& sink) noexcept {
         for (;;) {
             const auto r = framer.put(bytes, now);
@@ -341,7 +350,7 @@ private:
     /// Polls a serial framer until it has nothing more to say: a silence may end noise and the
     /// frame behind it, reported one after the other.
     template <class Framer, class S>
-    void drain(Framer& framer, transport::time_point now, S& sink) noexcept {
+    void drain(Framer& framer, timestamp now, S& sink) noexcept {
         for (std::size_t guard = 0; guard < 2 * max_ascii_frame_chars; ++guard) {
             const auto r = framer.poll(now);
             bool noise = false;
@@ -352,8 +361,7 @@ private:
     }
 
     template <class S>
-    void receive_mbap(std::span<const std::uint8_t> bytes, transport::time_point now,
-                      S& sink) noexcept {
+    void receive_mbap(std::span<const std::uint8_t> bytes, timestamp now, S& sink) noexcept {
         while (!bytes.empty() && state_ == state::awaiting) {
             const std::size_t take = std::min(bytes.size(), mbap_rx_.size() - mbap_rx_size_);
             std::copy_n(bytes.begin(), take,
@@ -382,8 +390,8 @@ private:
     }
 
     template <class S>
-    void check_reply(std::uint8_t unit, std::span<const std::uint8_t> pdu,
-                     transport::time_point now, S& sink) noexcept {
+    void check_reply(std::uint8_t unit, std::span<const std::uint8_t> pdu, timestamp now,
+                     S& sink) noexcept {
         const auto& request = queue_[current_].adu;
         if (unit != request.unit()) {
             ++counters_.wrong_unit;
@@ -409,7 +417,7 @@ private:
     }
 
     template <class S>
-    void fail_attempt(transport::time_point now, S& sink) noexcept {
+    void fail_attempt(timestamp now, S& sink) noexcept {
         if (attempts_ <= options_.retries) {
             ++counters_.retries;
             report(sink, channel_event::retry, queue_[current_].origin);
@@ -424,7 +432,7 @@ private:
     }
 
     template <class S>
-    void answer_exception(exception_code code, transport::time_point now, S& sink) noexcept {
+    void answer_exception(exception_code code, timestamp now, S& sink) noexcept {
         std::array<std::uint8_t, 2> pdu{};
         make_exception_response(queue_[current_].adu.pdu()[0], code, pdu);
         ++counters_.exceptions_by_code[static_cast<std::size_t>(code)];
@@ -434,11 +442,17 @@ private:
     /// Ends the current transaction: answers the master and its coalesced followers (an empty
     /// PDU means a broadcast: nobody is answered) and frees their slots.
     template <class S>
-    void finish(transport::time_point now, std::span<const std::uint8_t> pdu, S& sink) noexcept {
+    void finish(timestamp now, std::span<const std::uint8_t> pdu, S& sink) noexcept {
         std::uint16_t index = current_;
         std::uint16_t followers = queue_[index].followers;
         // A broadcast is never answered, not even with an exception (found by fuzz/channel).
         const bool answer = !pdu.empty() && queue_[index].adu.unit() != 0;
+        // A priority master was answered: it will be back within a round trip (see
+        // channel_options::priority_hold).
+        if (answer && queue_[index].priority == priority_class::high &&
+            options_.priority_hold.count() > 0) {
+            priority_hold_until_ = now + options_.priority_hold;
+        }
         for (;;) {
             const auto& slot = queue_[index];
             if (answer && slot.origin_alive) sink.deliver(slot.origin, pdu);
@@ -465,9 +479,10 @@ private:
     std::uint16_t current_ = no_slot;
     std::uint8_t attempts_ = 0;
     std::uint16_t transaction_id_ = 0;
-    transport::time_point deadline_{};
-    transport::time_point bus_free_at_{};
-    std::optional<transport::time_point> corrupt_since_;  ///< a corrupt reply arrived then
+    timestamp deadline_{};
+    timestamp bus_free_at_{};
+    timestamp priority_hold_until_{};         ///< normal requests wait until then
+    std::optional<timestamp> corrupt_since_;  ///< a corrupt reply arrived then
     channel_counters counters_;
 };
 

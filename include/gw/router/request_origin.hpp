@@ -1,8 +1,10 @@
 #pragma once
 // Who asked: enough to answer the right master with the right transaction id and unit id.
 
-#include <gw/transport/concepts.hpp>
+#include <gw/core/master_id.hpp>
+#include <gw/core/time.hpp>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace gw::router {
@@ -12,15 +14,13 @@ namespace gw::router {
 enum class priority_class : std::uint8_t { normal = 0, high = 1 };
 inline constexpr std::size_t priority_class_count = 2;
 
-/// Index of a connected master in the gateway's session table. Channels keep per-master queues
-/// indexed by it, which is what makes scheduling fair between masters.
-using master_id = std::uint16_t;
+using gw::master_id;  // core vocabulary; the router's spelling stays
 
 struct request_origin {
     master_id master = 0;
     std::uint16_t transaction_id = 0;  ///< MBAP transaction id, echoed in the answer (0 on serial)
     std::uint8_t unit = 0;             ///< unit id as the master addressed it (before remapping)
-    transport::time_point received_at{};
+    timestamp received_at{};
 };
 
 }  // namespace gw::router

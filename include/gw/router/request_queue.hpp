@@ -6,7 +6,7 @@
 // (one request each in turn), so a master that floods its queue delays only itself. Each master
 // may hold at most `per_master_limit` requests (MGate default 32); the pool bounds the total.
 
-#include <gw/core/adu_buffer.hpp>
+#include <gw/codec/adu_buffer.hpp>
 #include <gw/router/request_origin.hpp>
 
 #include <array>

@@ -70,6 +70,20 @@ inline const ::std::error_category& system_category() noexcept {
 
 namespace gw::transport {
 
+/// The io_context concurrency hint for the gateway's one io thread: the io_context is run by
+/// one thread and its I/O objects (sockets, descriptors, timers) are used from that thread
+/// only, while other threads (a log or audit writer, password hashing) may still post() to it.
+/// Asio's UNSAFE_IO hint: the scheduler keeps its lock, so post() and dispatch() from another
+/// thread stay safe (as do asynchronous resolves, whose worker posts back); the reactor drops
+/// its per-descriptor lock, taken twice per read or write otherwise. A hint of 1 keeps every
+/// lock (it only tells the scheduler one thread runs it); UNSAFE, which also drops the
+/// scheduler's lock, would make a cross-thread post() a data race: never use it here.
+#if defined(GW_USE_BOOST_ASIO)
+inline constexpr int one_io_thread = BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO;
+#else
+inline constexpr int one_io_thread = ASIO_CONCURRENCY_HINT_UNSAFE_IO;
+#endif
+
 /// An error_code for an errno value, e.g. after a failed open() or ioctl().
 inline error_code errno_code(int errno_value) noexcept {
     return error_code(errno_value, system_category());

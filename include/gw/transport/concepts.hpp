@@ -4,7 +4,8 @@
 // once against them. The Asio-based (asynchronous) requirement lives in
 // gw/transport/async_stream.hpp.
 
-#include <chrono>
+#include <gw/core/time.hpp>
+
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -12,15 +13,10 @@
 
 namespace gw::transport {
 
-/// Time as the core sees it: microseconds since an epoch the platform chooses (boot, usually).
-/// Framers use it for t1.5/t3.5 silence detection, the router for response timeouts.
-using time_point = std::chrono::microseconds;
-
-/// A monotonic microsecond clock: SysTick on a microcontroller, steady_clock on Linux.
-template <class C>
-concept clock = requires(const C& c) {
-    { c.now() } -> std::same_as<time_point>;
-};
+// The clock concept and its time type are core vocabulary (gw/core/time.hpp); these names stay
+// so that code written against the transport spelling keeps compiling.
+using time_point = gw::timestamp;
+using gw::clock;
 
 /// A non-blocking byte port polled from a main loop (a UART driver on bare metal, a pty in a test).
 /// read_some returns how many bytes it copied into `in` (0 when none are waiting) and never blocks;

@@ -11,6 +11,7 @@
 #include <gw/config/gateway_config.hpp>
 #include <gw/config/ip_network.hpp>
 #include <gw/gateway/capacity.hpp>
+#include <gw/router/channel_options.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -336,6 +337,10 @@ inline constexpr key_decl<channel_config> channel_option_keys[] = {
         "broadcast_turnaround_ms", 0, max_timeout_ms,
         "After a broadcast (unit 0) no reply comes; this is how long slaves get to act on it "
         "before the next request."),
+    key<&channel_config::priority_hold>(
+        "priority_hold_us", 0, router::max_priority_hold.count(),
+        "After answering a priority master, keep the bus free this long for its next request "
+        "before a normal request goes out; size it to that master's round trip. 0: off."),
     key<&channel_config::coalesce_reads>(
         "coalesce_reads",
         "When several masters queue the same read, do one bus transaction and answer all of "

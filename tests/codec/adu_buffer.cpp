@@ -1,8 +1,9 @@
-#include <gw/core/adu_buffer.hpp>
+#include <gw/codec/adu_buffer.hpp>
 
 #include <gw/codec/crc16.hpp>
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/rtu_framer.hpp>
+#include <gw/transport/concepts.hpp>
 
 #include <doctest/doctest.h>
 

@@ -5,6 +5,8 @@
 // docs/configuration.md describes every key, its default and its range.
 
 #include <gw/config/ip_network.hpp>
+#include <gw/gateway/gateway_plan.hpp>
+#include <gw/router/request_origin.hpp>
 #include <gw/transport/serial_settings.hpp>
 
 #include <array>
@@ -19,7 +21,9 @@
 
 namespace gw::config {
 
-enum class serial_parity : std::uint8_t { none, even, odd };
+// One enumeration per concept: where the file names exactly what the engine has, the config uses
+// the engine's type (a parallel pair once let a unit mix-up through, see the RS-485 delays).
+using serial_parity = transport::parity;
 enum class serial_mode : std::uint8_t { rtu, ascii };
 /// predicted: a frame is complete when its last byte (known from the function code and byte
 /// count) arrives; silence: wait for t3.5 of silence (devices with user-defined function codes).
@@ -28,9 +32,9 @@ enum class serial_framing : std::uint8_t { predicted, silence };
 enum class tcp_protocol : std::uint8_t { modbus_tcp, rtu_over_tcp };
 enum class channel_type : std::uint8_t { serial, tcp, simulator };
 /// rtu_serial: a master on a serial line (reverse topology: the gateway is the slave side).
-enum class listener_protocol : std::uint8_t { modbus_tcp, rtu_over_tcp, rtu_serial };
+using listener_protocol = gateway::listener_protocol;
 /// high: requests from this listener go ahead of normal ones in each channel's queue.
-enum class priority_class : std::uint8_t { normal, high };
+using priority_class = router::priority_class;
 enum class log_level : std::uint8_t { debug, info, notice, warning, error };
 
 /// Names as they appear in the file, indexed by the enumerator's value.

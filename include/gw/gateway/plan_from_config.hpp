@@ -17,9 +17,7 @@ inline transport::serial_settings to_serial_settings(const config::serial_line_c
     out.device = s.device;
     out.baud = s.baud;
     out.data_bits = s.data_bits;
-    out.parity = s.parity == config::serial_parity::none   ? transport::parity::none
-                 : s.parity == config::serial_parity::even ? transport::parity::even
-                                                           : transport::parity::odd;
+    out.parity = s.parity;
     out.stop_bits = s.stop_bits;
     out.rs485 = s.rs485;  // one type from the file to TIOCSRS485: nothing to convert or round
     out.low_latency = s.low_latency;
@@ -79,13 +77,8 @@ inline gateway_plan plan_from_config(
     for (const auto& l : c.listeners) {
         listener_plan p;
         p.name = l.name;
-        p.priority = l.priority == config::priority_class::high ? router::priority_class::high
-                                                                : router::priority_class::normal;
-        p.protocol = l.protocol == config::listener_protocol::modbus_tcp
-                         ? listener_protocol::modbus_tcp
-                     : l.protocol == config::listener_protocol::rtu_over_tcp
-                         ? listener_protocol::rtu_over_tcp
-                         : listener_protocol::rtu_serial;
+        p.priority = l.priority;
+        p.protocol = l.protocol;
         if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
             p.address = t->address;
             p.port = t->port;

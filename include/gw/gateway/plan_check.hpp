@@ -129,4 +129,45 @@ inline std::vector<std::string> changes_needing_restart(const gateway_plan& runn
     return out;
 }
 
+/// One line for the log: what an applied reload changed (only what can change live; the plans
+/// have the same channels and listeners, in the same order, as changes_needing_restart ensured).
+inline std::string describe_changes(const gateway_plan& before, const gateway_plan& after) {
+    std::vector<std::string> parts;
+    if (before.routes.size() != after.routes.size() ||
+        !std::equal(before.routes.begin(), before.routes.end(), after.routes.begin(),
+                    [](const router::route& a, const router::route& b) {
+                        return a.first_unit == b.first_unit && a.last_unit == b.last_unit &&
+                               a.channel == b.channel && a.map_to == b.map_to;
+                    }))
+        parts.push_back("routes (" + std::to_string(after.routes.size()) + ")");
+    for (std::size_t i = 0; i < after.channels.size(); ++i) {
+        const auto& a = before.channels[i].options;
+        const auto& b = after.channels[i].options;
+        if (a.response_timeout != b.response_timeout || a.retries != b.retries ||
+            a.inter_frame_delay != b.inter_frame_delay || a.priority_hold != b.priority_hold ||
+            a.broadcast_turnaround != b.broadcast_turnaround ||
+            a.coalesce_reads != b.coalesce_reads || a.queue_per_master != b.queue_per_master ||
+            a.framing != b.framing || a.rtu_mode != b.rtu_mode)
+            parts.push_back("channel '" + after.channels[i].name + "' options");
+    }
+    for (std::size_t i = 0; i < after.listeners.size(); ++i) {
+        const auto& a = before.listeners[i];
+        const auto& b = after.listeners[i];
+        if (a.allowlist != b.allowlist)
+            parts.push_back("listener '" + b.name + "' allowlist (" +
+                            std::to_string(b.allowlist.size()) + " entries)");
+        if (a.limits != b.limits || a.idle_timeout != b.idle_timeout ||
+            a.write_timeout != b.write_timeout || a.priority != b.priority)
+            parts.push_back("listener '" + b.name + "' limits, timeouts or priority");
+    }
+    if (before.max_connections != after.max_connections) parts.push_back("limits");
+    if (before.event_log_capacity != after.event_log_capacity)
+        parts.push_back("event log capacity");
+    if (parts.empty()) return "nothing changed";
+    std::string out;
+    for (const auto& p : parts)
+        out += (out.empty() ? "" : ", ") + p;
+    return out;
+}
+
 }  // namespace gw::gateway

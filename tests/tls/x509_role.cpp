@@ -198,13 +198,18 @@ TEST_CASE("malformed DER") {
         }
         CHECK(error_of(certificate(extension(role_oid, tlv(0x0C, text("role"))), deep)) ==
               role_error::malformed);
-        // Within the bound the same shape is fine: only the depth was refused.
-        bytes shallow = tlv(0x05, {});
-        for (int k = 0; k < 5; ++k) {
-            shallow = tlv(0x30, shallow);
-        }
-        CHECK(read_modbus_role(certificate(extension(role_oid, tlv(0x0C, text("role"))), shallow))
-                  .role == "role");
+        // At the bound exactly: the subject is at depth 3, so 8 SEQUENCEs inside it put the NULL
+        // at depth 12 = max_der_depth, and one more is refused. Only the depth decides.
+        const auto nested = [](int levels) {
+            bytes b = tlv(0x05, {});
+            for (int k = 0; k < levels; ++k) {
+                b = tlv(0x30, b);
+            }
+            return certificate(extension(role_oid, tlv(0x0C, text("role"))), b);
+        };
+        static_assert(gw::tls::max_der_depth == 12);
+        CHECK(read_modbus_role(nested(8)).role == "role");
+        CHECK(error_of(nested(9)) == role_error::malformed);
     }
     SUBCASE("critical encoded as FALSE, or not as one FF byte") {
         const bytes value = tlv(0x04, tlv(0x0C, text("role")));

@@ -218,8 +218,8 @@ constexpr std::optional<role_error> check_role_text(std::span<const std::uint8_t
 /// The role in one extnValue's content: exactly one UTF8String.
 constexpr role_result role_of(std::span<const std::uint8_t> content) noexcept {
     tlv s;
-    // The extnValue's content is DER of its own (RFC 5280 4.2); its elements sit below the
-    // OCTET STRING at depth 6 (Certificate, tbs, [3], SEQUENCE OF, Extension, OCTET STRING).
+    // The extnValue's content is DER of its own (RFC 5280 4.2). The OCTET STRING is at depth 6
+    // (Certificate, tbs, [3], SEQUENCE OF, Extension, OCTET STRING): its content is at 7.
     if (!next(content, s, 7) || !content.empty()) {
         return {{}, role_error::malformed};
     }
@@ -298,6 +298,8 @@ inline role_result read_modbus_role(std::span<const std::uint8_t> der) noexcept 
         return malformed;
     }
 
+    // Read past the role to the end: a later malformed or duplicate extension refuses the
+    // certificate even though the role was already seen.
     std::optional<role_result> found;
     std::span<const std::uint8_t> exts = list.value;
     while (!exts.empty()) {
@@ -332,8 +334,6 @@ inline role_result read_modbus_role(std::span<const std::uint8_t> der) noexcept 
             return *found;
         }
     }
-    // Keep reading past the role to the end: a later malformed or duplicate extension refuses
-    // the certificate even though the role was already seen.
     if (!found) {
         return {{}, role_error::no_role_extension};
     }

@@ -53,7 +53,9 @@ FREESTANDING = {
 }
 
 # Outside the engine folders, but used by the bare-metal firmware: held to the engine's rules.
-ENGINE_FILES = {"gw/transport/concepts.hpp"}
+# gw/tls/x509_role.hpp reads peer certificates' DER with no heap and no exceptions, so that it can
+# also run where the TLS stack is not wolfSSL on Linux.
+ENGINE_FILES = {"gw/transport/concepts.hpp", "gw/tls/x509_role.hpp"}
 
 # Plain data of the runtime: what config, flags or an embedding program fill in, and what status
 # readers see. They must not pull in Asio, even through other headers.

@@ -198,6 +198,8 @@ TEST_CASE("exempt networks are rate limited but never blocked") {
     const std::array<ip_network, 1> exempt{parse_ip_network("127.0.0.0/30").network};
     s.exempt = exempt;
     REQUIRE(p.set(0, s));
+    REQUIRE(p.exempt_networks(0).size() == 1);
+    CHECK(p.exempt_networks(0)[0] == exempt[0]);
     const auto a = conn("127.0.0.2");
     REQUIRE(p.on_request(req(a, 0us)).allowed);
     for (int i = 0; i < 50; ++i)

@@ -18,12 +18,13 @@
 // carries that count in decision::repeats (policy_chain copies it to audit_event::repeats and
 // emits nothing for an unaudited refusal).
 //
-// The source table holds MaxSources entries. When a new source arrives and it is full, the least
-// recently seen source that is not blocked is evicted (it starts again with full buckets when it
-// comes back; the per-listener bucket still bounds the listener's total). A blocked source is
-// never evicted while blocked. When the table is full of blocked sources, new sources share one
-// overflow entry per listener: one set of per-source buckets for all of them (never unlimited;
-// the overflow entry itself is never blocked, so that it cannot lock out newcomers).
+// The source table holds MaxSources entries, shared by all listeners. When a new source arrives and
+// it is full, the least recently seen source that is not blocked is evicted (it starts again with
+// full buckets when it comes back; the per-listener bucket still bounds the listener's total). A
+// blocked source is never evicted while blocked. When the table is full of blocked sources, new
+// sources share one overflow entry per listener: one set of per-source buckets for all of them
+// (never unlimited; the overflow entry itself is never blocked, so that it cannot lock out
+// newcomers).
 //
 // Connections: MaxConnections entries keyed by (listener, peer, port). A connection arriving when
 // that table is full is refused (reason::too_many_connections): the bounded, safe answer.
@@ -211,8 +212,16 @@ public:
     rate_limit_counters counters(std::size_t listener) const noexcept {
         return listener < MaxListeners ? listeners_[listener].counters : rate_limit_counters{};
     }
+    /// The settings of `listener` (their `exempt` span is empty: see exempt_networks()).
     const rate_limit_settings& settings(std::size_t listener) const noexcept {
         return listeners_[listener < MaxListeners ? listener : 0].settings;
+    }
+
+    /// The exempt networks of `listener`, as set() copied them.
+    std::span<const ip_network> exempt_networks(std::size_t listener) const noexcept {
+        if (listener >= MaxListeners) return {};
+        const auto& l = listeners_[listener];
+        return std::span<const ip_network>{l.exempt}.first(l.exempt_size);
     }
 
 private:

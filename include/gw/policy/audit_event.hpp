@@ -77,6 +77,9 @@ struct audit_event {
     std::uint8_t reason = 0;  ///< a policy::reason, channel_event or exception_code value
     std::uint8_t unit = 0;
     std::uint8_t function = 0;
+    /// For a refusal: like refusals of the same source not audited since the last one that was
+    /// (a rate limiter audits a flood once per window, with this count).
+    std::uint32_t repeats = 0;
 };
 
 }  // namespace gw::policy

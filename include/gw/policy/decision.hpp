@@ -25,6 +25,7 @@ enum class reason : std::uint8_t {
     write_timeout,   ///< the master stopped taking its answers
     evicted,         ///< the listener was full: a newcomer took this host's longest-idle slot
     protocol_error,  ///< the stream broke the framing rules (MBAP protocol id or length)
+    source_blocked,  ///< the source kept exceeding its rate limits and is blocked for a while
 };
 
 constexpr std::string_view to_string(reason r) noexcept {
@@ -51,6 +52,8 @@ constexpr std::string_view to_string(reason r) noexcept {
             return "evicted";
         case reason::protocol_error:
             return "protocol_error";
+        case reason::source_blocked:
+            return "source_blocked";
     }
     return "unknown";
 }
@@ -64,6 +67,12 @@ struct decision {
     /// of this source on the same listener (its longest-idle one) to make room.
     bool make_room = false;
     ip_address evict_from{};
+    /// For a refusal: whether it is audited. A policy that refuses floods (rate limiting) audits
+    /// the first refusal of a source in a window and counts the others instead (`repeats`), so
+    /// that a flood does not become a log flood.
+    bool audit = true;
+    /// Refusals of the same source that were not audited since its last audited one.
+    std::uint32_t repeats = 0;
 
     static constexpr decision allow() noexcept { return {}; }
     static constexpr decision deny(reason r,

@@ -84,7 +84,8 @@ public:
         e.severity = d.allowed ? event_severity::info : event_severity::warning;
         e.outcome = d.allowed ? event_outcome::success : event_outcome::denied;
         e.reason = static_cast<std::uint8_t>(d.why);
-        emit(e);
+        e.repeats = d.repeats;
+        if (d.allowed || d.audit) emit(e);
         return d;
     }
 
@@ -140,7 +141,8 @@ public:
             e.reason = static_cast<std::uint8_t>(d.why);
             e.unit = r.unit;
             e.function = r.pdu.empty() ? 0 : r.pdu[0];
-            emit(e);
+            e.repeats = d.repeats;
+            if (d.audit) emit(e);
         }
         return d;
     }

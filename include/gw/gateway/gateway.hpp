@@ -256,8 +256,10 @@ public:
         s.listeners.reserve(listeners_.size());
         const auto& rates = policies_.template get<gateway_rate_limits>();
         for (const auto& l : listeners_)
-            s.listeners.push_back(
-                {l->plan.name, l->bound_port, l->counters, rates.counters(l->index)});
+            s.listeners.push_back({.name = l->plan.name,
+                                   .port = l->bound_port,
+                                   .counters = l->counters,
+                                   .rate_limit = rates.counters(l->index)});
         std::array<policy::blocked_source, 64> blocked{};
         const auto n = rates.blocked_sources(clock_.now(), blocked);
         for (std::size_t i = 0; i < n && i < blocked.size(); ++i) {
@@ -272,9 +274,7 @@ public:
         return s;
     }
 
-    const gateway_event_log& events() const {
-        return const_cast<policies_type&>(policies_).template get<gateway_event_log>();
-    }
+    const gateway_event_log& events() const { return policies_.template get<gateway_event_log>(); }
     void set_log_level(policy::event_severity level) {
         policies_.template get<audit_log_policy>().level = level;
     }

@@ -13,7 +13,8 @@
 // `block_for`; sources in `exempt` are rate limited but never blocked. A source is a (listener,
 // address) pair: limits, blocks and counters are per listener.
 //
-// Audit: the first refusal of a source in each `audit_window` has decision::audit set; the
+// Audit: the refusal that blocks a source is audited with reason::source_blocked. Otherwise the
+// first refusal of a source in each `audit_window` has decision::audit set; the
 // following ones in that window do not, and are counted; the next audited refusal of the source
 // carries that count in decision::repeats (policy_chain copies it to audit_event::repeats and
 // emits nothing for an unaudited refusal).
@@ -292,6 +293,10 @@ private:
                 s.blocked_until = (now > s.last_seen ? now : s.last_seen) + st.block_for;
                 s.refusals = 0;
                 ++l.counters.blocks;
+                // The refusal that blocks is always audited, as source_blocked: the one event
+                // an operator must see even in the middle of a suppressed flood.
+                why = reason::source_blocked;
+                s.audited = false;
             }
         }
         decision d = decision::deny(why, exception_code::server_device_busy);

@@ -602,6 +602,48 @@ TEST_CASE("allowlist entries") {
     CHECK(e.message == "more than 64 allowlist entries");
 }
 
+TEST_CASE("rate_limit: every refusal names its key") {
+    check({
+        {listener(R"("rate_limit": 5)"), "listeners[0].rate_limit",
+         "expected an object, got the number 5", "5}"},
+        {listener(R"("rate_limit": {"requests_per_s": 5})"),
+         "listeners[0].rate_limit.requests_per_s",
+         "unknown key \"requests_per_s\"; \"rate_limit\" has the keys "
+         "\"connection_requests_per_s\", \"connection_burst\", \"source_requests_per_s\", "
+         "\"source_burst\", \"listener_requests_per_s\", \"listener_burst\", "
+         "\"source_connections_per_s\", \"source_connection_burst\", \"block_after\", "
+         "\"block_window_s\", \"block_for_s\", \"audit_window_s\", \"exempt\"",
+         "\"requests_per_s\""},
+        {listener(R"("rate_limit": {"connection_requests_per_s": 1000001})"),
+         "listeners[0].rate_limit.connection_requests_per_s", "1000001 is out of range 0..1000000",
+         "1000001"},
+        {listener(R"("rate_limit": {"connection_requests_per_s": 10, "connection_burst": 0})"),
+         "listeners[0].rate_limit.connection_burst",
+         "a rate needs a burst of at least 1 (each default burst is twice its rate)", "0}"},
+        {listener(R"("rate_limit": {"block_for_s": 0})"), "listeners[0].rate_limit.block_for_s",
+         "0 is out of range 1..86400", "0}"},
+        {listener(R"("rate_limit": {"exempt": ["10.0.0.1/8"]})"),
+         "listeners[0].rate_limit.exempt[0]",
+         "\"10.0.0.1/8\" has host bits set: write \"10.0.0.0/8\" for the network, or "
+         "\"10.0.0.1\" for the one host",
+         "\"10.0.0.1/8\""},
+    });
+    std::string many = "\"rate_limit\": {\"exempt\": [";
+    for (int i = 0; i <= 16; ++i)
+        many += (i == 0 ? "\"10.0.0." : ", \"10.0.0.") + std::to_string(i) + "\"";
+    many += "]}";
+    const config_error e = error_of(listener(many));
+    CHECK(e.key_path == "listeners[0].rate_limit.exempt[16]");
+    CHECK(e.message == "more than 16 exempt networks");
+    // A rate of 0 turns its bucket off and needs no burst.
+    const gateway_config off = config_of(listener(
+        R"("rate_limit": {"connection_requests_per_s": 0, "connection_burst": 0, "block_after": 0})"));
+    const auto& r = std::get<tcp_listener_config>(off.listeners[0].endpoint).rate_limit;
+    CHECK(r.connection_requests_per_s == 0);
+    CHECK(r.block_after == 0);
+    CHECK(r.source_requests_per_s == 500);  // the others keep their defaults
+}
+
 // Section 3.5 of the MGate MB3000-G2 hardening guide, as written in this file format: both the
 // MGate's address + netmask fields and the equivalent prefix strings give the same networks.
 TEST_CASE("the MGate allowlist table, translated") {

@@ -41,7 +41,13 @@ constexpr std::string_view every_key = R"({
       "priority": "normal", "max_connections": 16, "max_connections_per_source": 4,
       "idle_timeout_s": 60, "write_timeout_s": 20,
       "allowlist": [ "192.168.1.0/24", "2001:db8::/32", "10.0.0.5",
-                     { "address": "192.168.2.0", "netmask": "255.255.255.128" } ] },
+                     { "address": "192.168.2.0", "netmask": "255.255.255.128" } ],
+      "rate_limit": { "connection_requests_per_s": 50, "connection_burst": 60,
+                      "source_requests_per_s": 0, "source_burst": 0,
+                      "listener_requests_per_s": 900, "listener_burst": 1800,
+                      "source_connections_per_s": 2, "source_connection_burst": 3,
+                      "block_after": 0, "block_window_s": 30, "block_for_s": 600,
+                      "audit_window_s": 5, "exempt": [ "10.1.0.0/16", "::1" ] } },
     { "name": "priority", "protocol": "rtu_over_tcp", "address": "::1", "port": 7502,
       "priority": "high" },
     { "name": "serial_in", "protocol": "rtu_serial", "device": "/dev/ttyS1", "baud": 115200,
@@ -128,6 +134,20 @@ gateway_config every_key_expected() {
     t1.allowlist = {parse_ip_network("192.168.1.0/24").network,
                     parse_ip_network("2001:db8::/32").network, parse_ip_network("10.0.0.5").network,
                     parse_ip_network("192.168.2.0/25").network};
+    t1.rate_limit.connection_requests_per_s = 50;
+    t1.rate_limit.connection_burst = 60;
+    t1.rate_limit.source_requests_per_s = 0;
+    t1.rate_limit.source_burst = 0;
+    t1.rate_limit.listener_requests_per_s = 900;
+    t1.rate_limit.listener_burst = 1800;
+    t1.rate_limit.source_connections_per_s = 2;
+    t1.rate_limit.source_connection_burst = 3;
+    t1.rate_limit.block_after = 0;
+    t1.rate_limit.block_window = 30s;
+    t1.rate_limit.block_for = 600s;
+    t1.rate_limit.audit_window = 5s;
+    t1.rate_limit.exempt = {parse_ip_network("10.1.0.0/16").network,
+                            parse_ip_network("::1").network};
     modbus.endpoint = t1;
     c.listeners.push_back(modbus);
 
@@ -239,7 +259,22 @@ TEST_CASE("to_json layout") {
       "max_connections_per_source": 0,
       "idle_timeout_s": 300,
       "write_timeout_s": 10,
-      "allowlist": []
+      "allowlist": [],
+      "rate_limit": {
+        "connection_requests_per_s": 100,
+        "connection_burst": 200,
+        "source_requests_per_s": 500,
+        "source_burst": 1000,
+        "listener_requests_per_s": 5000,
+        "listener_burst": 10000,
+        "source_connections_per_s": 20,
+        "source_connection_burst": 40,
+        "block_after": 100,
+        "block_window_s": 10,
+        "block_for_s": 300,
+        "audit_window_s": 10,
+        "exempt": []
+      }
     }
   ],
   "routes": [

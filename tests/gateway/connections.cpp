@@ -219,3 +219,91 @@ TEST_CASE("connection limits: an explicit per-source cap refuses, other hosts ar
     CHECK(json["connections_refused"] == 1);
     CHECK(json["evictions"] == 0);
 }
+
+namespace {
+
+/// `n` read requests in one write: the gateway takes them in one read, as a flood would send them.
+bytes pipelined_reads(std::uint16_t n) {
+    bytes out;
+    for (std::uint16_t tid = 1; tid <= n; ++tid) {
+        const auto one = adu(tid, 1, read_holding(0, 1));
+        out.insert(out.end(), one.begin(), one.end());
+    }
+    return out;
+}
+
+std::size_t busy_answers(const tcp_master& m) {
+    return static_cast<std::size_t>(
+        std::count_if(m.answers().begin(), m.answers().end(), [](const answer& a) {
+            return a.pdu == bytes{0x83, 0x06};
+        }));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "rate limit: a flooding source gets 0x06 beyond its burst, audited once; others are served") {
+    rig r;
+    auto& limits = r.plan().listeners[0].rate_limit;
+    limits.requests_per_connection = {1, 3};  // a token a second: none comes back during the test
+    limits.block_after = 0;
+    const auto port = r.start();
+
+    tcp_master flood{r.io(), from("127.0.0.2")};
+    r.connect(flood, port);
+    flood.send(pipelined_reads(10));
+    r.run_until([&] { return flood.answers().size() == 10 || flood.closed(); }, "ten answers");
+    REQUIRE(flood.answers().size() == 10);
+    CHECK(busy_answers(flood) == 7);
+    // Seven refusals, one audit event (a flood must not become a log flood).
+    CHECK(r.count_events(event_kind::request_refused, reason::rate_limited, address("127.0.0.2")) ==
+          1);
+
+    tcp_master honest{r.io(), from("127.0.0.3")};
+    r.connect(honest, port);
+    CHECK(r.ask(honest, 1, 1, read_holding(0, 1)) == answer{1, 1, registers(3, {0})});
+
+    const auto json = parse_listener_status(r.gateway().status(), "modbus");
+    CHECK(json["rate_limit.requests_refused"] == 7);
+}
+
+TEST_CASE("rate limit: a source that keeps exceeding is blocked: its new connection is refused") {
+    rig r;
+    auto& limits = r.plan().listeners[0].rate_limit;
+    limits.requests_per_connection = {1, 1};
+    limits.block_after = 3;
+    r.plan().listeners[0].rate_limit_exempt = {network("127.0.0.4")};
+    const auto port = r.start();
+
+    tcp_master flood{r.io(), from("127.0.0.2")};
+    r.connect(flood, port);
+    flood.send(pipelined_reads(5));
+    r.run_until([&] { return flood.answers().size() == 5 || flood.closed(); }, "five answers");
+    CHECK(busy_answers(flood) == 4);
+    CHECK(blocked_in_status(r.gateway().status()) == std::vector<std::string>{"modbus 127.0.0.2"});
+
+    tcp_master again{r.io(), from("127.0.0.2")};
+    r.expect_refused(again, port);
+    // Counted, not audited again (the source's first refusal in this audit window was): the
+    // fifth request, refused once the third refusal had blocked the source, and this connection.
+    CHECK(parse_listener_status(r.gateway().status(), "modbus")["rate_limit.blocked_refusals"] ==
+          2);
+
+    // An exempt source is throttled the same way but never blocked.
+    tcp_master exempt{r.io(), from("127.0.0.4")};
+    r.connect(exempt, port);
+    exempt.send(pipelined_reads(5));
+    r.run_until([&] { return exempt.answers().size() == 5 || exempt.closed(); }, "five answers");
+    CHECK(busy_answers(exempt) == 4);
+    tcp_master exempt_again{r.io(), from("127.0.0.4")};
+    r.connect(exempt_again, port);
+    CHECK(blocked_in_status(r.gateway().status()) == std::vector<std::string>{"modbus 127.0.0.2"});
+}
+
+TEST_CASE("rate limit: settings the engine refuses are a start error naming the listener") {
+    rig r;
+    r.plan().listeners[0].rate_limit.requests_per_source = {10, 0};  // a rate without a burst
+    const auto error = r.gateway().start(r.plan());
+    CHECK(error.find("listener 'modbus': rate_limit:") != std::string::npos);
+    CHECK(r.gateway().bound_ports().empty());
+}

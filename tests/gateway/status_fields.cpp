@@ -19,16 +19,34 @@ listener_json parse_listener_status(const gw::gateway::gateway_status& status,
         const auto& object = l.as_object();
         if (object.at("name").as_string() != name) continue;
         found = true;
-        for (const auto& [key, value] : object) {
-            if (value.is_uint64()) {
-                out.fields.emplace_back(std::string{key}, value.as_uint64());
-            } else if (value.is_int64() && value.as_int64() >= 0) {
-                out.fields.emplace_back(std::string{key},
-                                        static_cast<std::uint64_t>(value.as_int64()));
+        // Nested objects (rate_limit) as "rate_limit.requests_refused".
+        const auto add = [&](const boost::json::object& o, const std::string& prefix,
+                             const auto& self) -> void {
+            for (const auto& [key, value] : o) {
+                const std::string k = prefix + std::string{key};
+                if (value.is_uint64()) {
+                    out.fields.emplace_back(k, value.as_uint64());
+                } else if (value.is_int64() && value.as_int64() >= 0) {
+                    out.fields.emplace_back(k, static_cast<std::uint64_t>(value.as_int64()));
+                } else if (value.is_object() && prefix.empty()) {
+                    self(value.as_object(), k + ".", self);
+                }
             }
-        }
+        };
+        add(object, "", add);
     }
     REQUIRE_MESSAGE(found, "no listener " << std::string{name} << " in the status JSON");
+    return out;
+}
+
+std::vector<std::string> blocked_in_status(const gw::gateway::gateway_status& status) {
+    const auto parsed = boost::json::parse(gw::gateway::status_json_text(status));
+    std::vector<std::string> out;
+    for (const auto& b : parsed.at("blocked_sources").as_array()) {
+        const auto& o = b.as_object();
+        out.push_back(std::string{o.at("listener").as_string()} + " " +
+                      std::string{o.at("address").as_string()});
+    }
     return out;
 }
 

@@ -32,4 +32,7 @@ struct listener_json {
 listener_json parse_listener_status(const gw::gateway::gateway_status& status,
                                     std::string_view name);
 
+/// The status JSON's blocked sources, each as "listener address".
+std::vector<std::string> blocked_in_status(const gw::gateway::gateway_status& status);
+
 }  // namespace gw_test

@@ -151,8 +151,14 @@ TEST_CASE("a source over its limits N times in the window is blocked, then the b
     const auto a = conn("127.0.0.2");
     const auto b = conn("127.0.0.3");
     REQUIRE(p.on_request(req(a, 0us)).allowed);
-    for (int i = 0; i < 5; ++i)
+    // Four refusals: the first audited, three suppressed. The fifth blocks, and is audited as
+    // source_blocked even inside the audit window, with the suppressed count.
+    for (int i = 0; i < 4; ++i)
         REQUIRE(p.on_request(req(a, 1ms)).why == reason::rate_limited);
+    const auto blocking = p.on_request(req(a, 1ms));
+    CHECK(blocking.why == reason::source_blocked);
+    CHECK(blocking.audit);
+    CHECK(blocking.repeats == 3);
     CHECK(p.is_blocked(0, a.peer, 1ms));
     CHECK_FALSE(p.is_blocked(0, b.peer, 1ms));
     CHECK(p.counters(0).blocks == 1);

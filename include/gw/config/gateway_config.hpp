@@ -6,6 +6,7 @@
 
 #include <gw/config/ip_network.hpp>
 #include <gw/gateway/gateway_plan.hpp>
+#include <gw/policy/rate_limit_policy.hpp>
 #include <gw/router/request_origin.hpp>
 #include <gw/transport/serial_settings.hpp>
 
@@ -167,6 +168,31 @@ struct channel_config {
     friend bool operator==(const channel_config&, const channel_config&) = default;
 };
 
+/// A TCP listener's "rate_limit" object: token buckets (a rate a second and a burst; rate 0 turns
+/// that bucket off) and auto-block. The defaults are policy::rate_limit_settings' (one place;
+/// docs/security.md says why they never throttle an ordinary SCADA poller).
+struct rate_limit_config {
+    static constexpr policy::rate_limit_settings engine{};
+    std::uint32_t connection_requests_per_s = engine.requests_per_connection.rate;
+    std::uint32_t connection_burst = engine.requests_per_connection.burst;
+    std::uint32_t source_requests_per_s = engine.requests_per_source.rate;
+    std::uint32_t source_burst = engine.requests_per_source.burst;
+    std::uint32_t listener_requests_per_s = engine.requests_per_listener.rate;
+    std::uint32_t listener_burst = engine.requests_per_listener.burst;
+    std::uint32_t source_connections_per_s = engine.connections_per_source.rate;
+    std::uint32_t source_connection_burst = engine.connections_per_source.burst;
+    std::uint32_t block_after = engine.block_after;  ///< 0: never block
+    std::chrono::seconds block_window =
+        std::chrono::duration_cast<std::chrono::seconds>(engine.block_window);
+    std::chrono::seconds block_for =
+        std::chrono::duration_cast<std::chrono::seconds>(engine.block_for);
+    std::chrono::seconds audit_window =
+        std::chrono::duration_cast<std::chrono::seconds>(engine.audit_window);
+    std::vector<ip_network> exempt;  ///< rate limited, never blocked
+
+    friend bool operator==(const rate_limit_config&, const rate_limit_config&) = default;
+};
+
 /// A Modbus TCP or RTU-over-TCP listening socket.
 struct tcp_listener_config {
     std::string address = "127.0.0.1";   ///< an IP literal; 0.0.0.0 or :: for every interface
@@ -179,6 +205,7 @@ struct tcp_listener_config {
     /// A master that has not taken an answer for this long (it stopped reading) is closed.
     std::chrono::seconds write_timeout{10};
     std::vector<ip_network> allowlist;  ///< empty: every source may connect
+    rate_limit_config rate_limit;
 
     friend bool operator==(const tcp_listener_config&, const tcp_listener_config&) = default;
 };

@@ -117,6 +117,9 @@ struct audit_log_policy {
             line += " unit=" + std::to_string(e.unit);
         }
         if (e.function != 0) line += " function=" + std::to_string(e.function);
+        // A rate-limited flood is logged once per source and window: the count says how many
+        // refusals that one line stands for.
+        if (e.repeats != 0) line += " repeats=" + std::to_string(e.repeats);
         line += " outcome=";
         line += to_string(e.outcome);
         return line;

@@ -20,6 +20,11 @@ inline constexpr std::size_t routes = 248;
 inline constexpr std::size_t masters = 256;
 /// Allowlist entries per listener (the MGate MB3000-G2 holds 16).
 inline constexpr std::size_t allowlist_entries = 64;
+/// Source addresses the rate limiter tracks (all listeners together). When full, the least
+/// recently seen unblocked source gives way (gw/policy/rate_limit_policy.hpp).
+inline constexpr std::size_t rate_limit_sources = 1024;
+/// Networks per listener that are rate limited but never blocked.
+inline constexpr std::size_t rate_limit_exempt = 16;
 /// In-memory audit events (the MGate MB3000-G2 keeps 10,000, guide 3.6). The configured
 /// `log.event_log_capacity` may be smaller, never larger.
 inline constexpr std::size_t event_log = 10'000;

@@ -23,6 +23,7 @@
 #include <gw/policy/connection_limit_policy.hpp>
 #include <gw/policy/event_log.hpp>
 #include <gw/policy/policy_chain.hpp>
+#include <gw/policy/rate_limit_policy.hpp>
 #include <gw/router/router.hpp>
 #include <gw/transport/asio.hpp>
 #include <gw/transport/tcp_endpoint.hpp>
@@ -30,6 +31,7 @@
 #include <gw/transport/tcp_options.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -61,8 +63,8 @@ using gateway_event_log = policy::event_log<capacity::event_log>;
 /// before its audit hooks, so that your refusals are audited like gw's.
 template <class... Extra>
 using gateway_policies_with =
-    policy::policy_chain<shutdown_policy, gateway_allowlist, gateway_connection_limits, Extra...,
-                         gateway_event_log, audit_log_policy>;
+    policy::policy_chain<shutdown_policy, gateway_allowlist, gateway_connection_limits,
+                         gateway_rate_limits, Extra..., gateway_event_log, audit_log_policy>;
 using gateway_policies = gateway_policies_with<>;
 using gateway_pipeline = pipeline::pipeline<gateway_router, gateway_policies>;
 
@@ -78,6 +80,19 @@ inline policy::ip_address to_policy_address(const net::ip::address& a) {
         out.v4 = false;
     }
     return out;
+}
+
+/// An IPv4-mapped IPv6 address (the policies' canonical key) as the IPv4 address it stands for.
+inline policy::ip_address unmapped(policy::ip_address a) {
+    const auto& b = a.bytes;
+    const bool mapped = !a.v4 &&
+                        std::all_of(b.begin(), b.begin() + 10, [](auto x) { return x == 0; }) &&
+                        b[10] == 0xff && b[11] == 0xff;
+    if (!mapped) return a;
+    policy::ip_address v4;
+    std::copy(b.begin() + 12, b.end(), v4.bytes.begin());
+    v4.v4 = true;
+    return v4;
 }
 
 inline std::string to_string(const policy::ip_address& a) {
@@ -239,16 +254,27 @@ public:
                 {plan_.channels[i].name, c.describe(), c.up(), c.queue_depth(), c.counters()});
         }
         s.listeners.reserve(listeners_.size());
+        const auto& rates = policies_.template get<gateway_rate_limits>();
         for (const auto& l : listeners_)
-            s.listeners.push_back({l->plan.name, l->bound_port, l->counters});
+            s.listeners.push_back({.name = l->plan.name,
+                                   .port = l->bound_port,
+                                   .counters = l->counters,
+                                   .rate_limit = rates.counters(l->index)});
+        std::array<policy::blocked_source, 64> blocked{};
+        const auto n = rates.blocked_sources(clock_.now(), blocked);
+        for (std::size_t i = 0; i < n && i < blocked.size(); ++i) {
+            const auto& b = blocked[i];
+            const auto secs = std::chrono::ceil<std::chrono::seconds>(b.remaining).count();
+            s.blocked_sources.push_back(
+                {b.listener < plan_.listeners.size() ? plan_.listeners[b.listener].name : "",
+                 to_string(unmapped(b.address)), static_cast<std::uint64_t>(secs < 0 ? 0 : secs)});
+        }
         const auto& log = events();
         s.events = {log.total(), log.size(), log.overwritten()};
         return s;
     }
 
-    const gateway_event_log& events() const {
-        return const_cast<policies_type&>(policies_).template get<gateway_event_log>();
-    }
+    const gateway_event_log& events() const { return policies_.template get<gateway_event_log>(); }
     void set_log_level(policy::event_severity level) {
         policies_.template get<audit_log_policy>().level = level;
     }
@@ -394,6 +420,7 @@ private:
     std::string apply_policies(const gateway_plan& plan) {
         auto& allow = policies_.template get<gateway_allowlist>();
         auto& limits = policies_.template get<gateway_connection_limits>();
+        auto& rates = policies_.template get<gateway_rate_limits>();
         for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
             const auto& l = plan.listeners[i];
             if (!allow.set(i, l.allowlist))
@@ -402,6 +429,12 @@ private:
                        std::to_string(capacity::allowlist_entries) + ")";
             if (!limits.set(i, l.limits))
                 return "listener '" + l.name + "': connection limits cannot be set";
+            auto rate = l.rate_limit;
+            rate.exempt = l.rate_limit_exempt;
+            if (!rates.set(i, rate))
+                return "listener '" + l.name + "': the rate limit is refused (" +
+                       std::to_string(l.rate_limit_exempt.size()) + " exempt networks, at most " +
+                       std::to_string(capacity::rate_limit_exempt) + "; every rate needs a burst)";
         }
         limits.set_global_limit(plan.max_connections);
         if (!policies_.template get<gateway_event_log>().set_capacity(plan.event_log_capacity))

@@ -5,6 +5,7 @@
 #include <gw/gateway/reopen_backoff.hpp>
 #include <gw/policy/connection_limit_policy.hpp>
 #include <gw/policy/ip_network.hpp>
+#include <gw/policy/rate_limit_policy.hpp>
 #include <gw/router/channel_options.hpp>
 #include <gw/router/request_origin.hpp>
 #include <gw/router/route_table.hpp>
@@ -64,6 +65,10 @@ struct listener_plan {
     /// A master whose answers have not drained for this long (it stopped reading) is closed.
     std::chrono::seconds write_timeout{10};
     std::vector<policy::ip_network> allowlist;  ///< empty: every address may connect
+    /// Request and connection rates, auto-block. Its `exempt` span is ignored: the networks are
+    /// in rate_limit_exempt, which the plan owns.
+    policy::rate_limit_settings rate_limit{};
+    std::vector<policy::ip_network> rate_limit_exempt;
 };
 
 struct gateway_plan {

@@ -4,6 +4,7 @@
 // write, so that neither formatting nor disk I/O runs on the io thread.
 
 #include <gw/gateway/listener_counters.hpp>
+#include <gw/policy/rate_limit_policy.hpp>
 #include <gw/router/channel_events.hpp>
 
 #include <cstddef>
@@ -23,8 +24,16 @@ struct channel_status {
 
 struct listener_status {
     std::string name;
-    std::uint16_t port = 0;      ///< the bound TCP port; 0 for a serial master line
-    listener_counters counters;  ///< connections, requests, exceptions by code, latency
+    std::uint16_t port = 0;                  ///< the bound TCP port; 0 for a serial master line
+    listener_counters counters;              ///< connections, requests, exceptions by code, latency
+    policy::rate_limit_counters rate_limit;  ///< refusals, blocks, evictions
+};
+
+/// A source the rate limiter blocks now, and for how much longer.
+struct blocked_source_status {
+    std::string listener;
+    std::string address;
+    std::uint64_t remaining_s = 0;  ///< rounded up
 };
 
 struct event_log_status {
@@ -36,6 +45,7 @@ struct event_log_status {
 struct gateway_status {
     std::vector<channel_status> channels;    ///< in plan order
     std::vector<listener_status> listeners;  ///< in plan order
+    std::vector<blocked_source_status> blocked_sources;
     event_log_status events;
 };
 

@@ -6,6 +6,7 @@
 
 #include <gw/gateway/capacity.hpp>
 #include <gw/gateway/gateway_plan.hpp>
+#include <gw/policy/rate_limit_policy.hpp>
 #include <gw/router/route_table.hpp>
 
 #include <algorithm>
@@ -16,6 +17,10 @@
 namespace gw::gateway {
 
 using plan_route_table = router::route_table<capacity::routes>;
+/// The runtime's rate limiter (its settings are checked here before it is given them).
+using gateway_rate_limits =
+    policy::rate_limit_policy<capacity::listeners, capacity::rate_limit_sources, capacity::masters,
+                              capacity::rate_limit_exempt>;
 
 /// Builds the route table of `plan` into `out`; an error names the first route it cannot take.
 inline std::string build_routes(const gateway_plan& plan, plan_route_table& out) {
@@ -59,6 +64,10 @@ inline std::string check_plan(const gateway_plan& plan) {
             return which + ": " + std::to_string(l.allowlist.size()) +
                    " allowlist entries (at most " + std::to_string(capacity::allowlist_entries) +
                    ")";
+        auto rate = l.rate_limit;
+        rate.exempt = l.rate_limit_exempt;
+        if (const char* why = gateway_rate_limits::refusal(rate))
+            return which + ": rate_limit: " + why;
         if (l.limits.max_connections == 0 || l.limits.max_connections > capacity::masters)
             return which + ": max_connections " + std::to_string(l.limits.max_connections) +
                    " is outside 1.." + std::to_string(capacity::masters);

@@ -24,6 +24,21 @@ inline transport::serial_settings to_serial_settings(const config::serial_line_c
     return out;
 }
 
+/// The engine's settings from a listener's "rate_limit" object (exempt networks: the plan's
+/// rate_limit_exempt, which owns them).
+inline policy::rate_limit_settings to_rate_limit_settings(const config::rate_limit_config& c) {
+    policy::rate_limit_settings s;
+    s.requests_per_connection = {c.connection_requests_per_s, c.connection_burst};
+    s.requests_per_source = {c.source_requests_per_s, c.source_burst};
+    s.requests_per_listener = {c.listener_requests_per_s, c.listener_burst};
+    s.connections_per_source = {c.source_connections_per_s, c.source_connection_burst};
+    s.block_after = c.block_after;
+    s.block_window = c.block_window;
+    s.block_for = c.block_for;
+    s.audit_window = c.audit_window;
+    return s;
+}
+
 /// `simulator_device(name)` returns the serial device a simulator channel's simulator serves.
 inline gateway_plan plan_from_config(
     const config::gateway_config& c,
@@ -86,6 +101,8 @@ inline gateway_plan plan_from_config(
             if (t->idle_timeout.count() > 0) p.idle_timeout = t->idle_timeout;
             p.write_timeout = t->write_timeout;
             p.allowlist = t->allowlist;  // the config holds policy networks
+            p.rate_limit = to_rate_limit_settings(t->rate_limit);
+            p.rate_limit_exempt = t->rate_limit.exempt;
         } else {
             p.serial = to_serial_settings(std::get<config::serial_line_config>(l.endpoint));
         }

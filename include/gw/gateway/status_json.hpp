@@ -71,7 +71,14 @@ inline boost::json::value to_json(const listener_status& l) {
                                            {"mean", k.latency.mean_us()},
                                            {"p50_bound", k.latency.quantile_bound_us(0.5)},
                                            {"p99_bound", k.latency.quantile_bound_us(0.99)},
-                                           {"max", k.latency.max_us()}}}};
+                                           {"max", k.latency.max_us()}}},
+        {"rate_limit",
+         boost::json::object{{"requests_refused", l.rate_limit.requests_refused},
+                             {"connections_refused", l.rate_limit.connections_refused},
+                             {"blocked_refusals", l.rate_limit.blocked_refusals},
+                             {"blocks", l.rate_limit.blocks},
+                             {"evictions", l.rate_limit.evictions},
+                             {"overflow", l.rate_limit.overflow}}}};
 }
 
 inline boost::json::value to_json(const gateway_status& s) {
@@ -83,9 +90,15 @@ inline boost::json::value to_json(const gateway_status& s) {
     listeners.reserve(s.listeners.size());
     for (const auto& l : s.listeners)
         listeners.push_back(to_json(l));
+    boost::json::array blocked;
+    blocked.reserve(s.blocked_sources.size());
+    for (const auto& b : s.blocked_sources)
+        blocked.push_back(boost::json::object{
+            {"listener", b.listener}, {"address", b.address}, {"remaining_s", b.remaining_s}});
     return boost::json::object{
         {"channels", std::move(channels)},
         {"listeners", std::move(listeners)},
+        {"blocked_sources", std::move(blocked)},
         {"events", boost::json::object{{"total", s.events.total},
                                        {"held", s.events.held},
                                        {"overwritten", s.events.overwritten}}}};

@@ -72,6 +72,10 @@ public:
     P& get() noexcept {
         return std::get<P>(policies_);
     }
+    template <class P>
+    const P& get() const noexcept {
+        return std::get<P>(policies_);
+    }
 
     /// Asks every on_connect hook in order; the first refusal wins. Policies that admitted the
     /// connection before a later one refused it are told it ended (on_disconnect), so no count

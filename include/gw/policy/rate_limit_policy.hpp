@@ -13,7 +13,8 @@
 // `block_for`; sources in `exempt` are rate limited but never blocked. A source is a (listener,
 // address) pair: limits, blocks and counters are per listener.
 //
-// Audit: the first refusal of a source in each `audit_window` has decision::audit set; the
+// Audit: the refusal that blocks a source is audited with reason::source_blocked. Otherwise the
+// first refusal of a source in each `audit_window` has decision::audit set; the
 // following ones in that window do not, and are counted; the next audited refusal of the source
 // carries that count in decision::repeats (policy_chain copies it to audit_event::repeats and
 // emits nothing for an unaudited refusal).
@@ -83,18 +84,26 @@ template <std::size_t MaxListeners = 16, std::size_t MaxSources = 256,
           std::size_t MaxConnections = 256, std::size_t MaxExempt = 16>
 class rate_limit_policy {
 public:
+    /// Why set() would refuse `s`, in words for an error message (nullptr: it would not). The one
+    /// statement of the rules, which plan checks call before anything is applied.
+    static constexpr const char* refusal(const rate_limit_settings& s) noexcept {
+        if (s.exempt.size() > MaxExempt) return "too many exempt networks";
+        const auto bad = [](const rate_limit& l) { return !l.valid(); };
+        if (bad(s.requests_per_connection) || bad(s.requests_per_source) ||
+            bad(s.requests_per_listener) || bad(s.connections_per_source))
+            return "a rate must be at most 1000000 a second and have a burst of at least 1";
+        if (s.block_after != 0 && (s.block_window <= timestamp{} || s.block_for <= timestamp{}))
+            return "auto-block needs a positive window and duration";
+        if (s.audit_window <= timestamp{}) return "the audit window must be positive";
+        return nullptr;
+    }
+
     /// Replaces the settings of `listener`. False (the old settings stay; the caller must report
     /// it) if the listener index is out of range, a limit is invalid (a rate without a burst, or
     /// above rate_limit::max_rate), auto-block is on with a zero window or duration, the audit
     /// window is not positive, or there are more than MaxExempt exempt networks.
     [[nodiscard]] bool set(std::size_t listener, const rate_limit_settings& s) noexcept {
-        if (listener >= MaxListeners || s.exempt.size() > MaxExempt) return false;
-        if (!s.requests_per_connection.valid() || !s.requests_per_source.valid() ||
-            !s.requests_per_listener.valid() || !s.connections_per_source.valid())
-            return false;
-        if (s.block_after != 0 && (s.block_window <= timestamp{} || s.block_for <= timestamp{}))
-            return false;
-        if (s.audit_window <= timestamp{}) return false;
+        if (listener >= MaxListeners || refusal(s) != nullptr) return false;
         auto& l = listeners_[listener];
         l.settings = s;
         l.settings.exempt = {};
@@ -284,6 +293,10 @@ private:
                 s.blocked_until = (now > s.last_seen ? now : s.last_seen) + st.block_for;
                 s.refusals = 0;
                 ++l.counters.blocks;
+                // The refusal that blocks is always audited, as source_blocked: the one event
+                // an operator must see even in the middle of a suppressed flood.
+                why = reason::source_blocked;
+                s.audited = false;
             }
         }
         decision d = decision::deny(why, exception_code::server_device_busy);

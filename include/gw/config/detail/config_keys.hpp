@@ -478,6 +478,108 @@ inline std::optional<bj::value> write_allowlist(const tcp_listener_config& t) {
     return bj::value(std::move(a));
 }
 
+// ---- rate_limit ------------------------------------------------------------------------------
+
+inline constexpr std::int64_t max_rate = policy::rate_limit::max_rate;
+inline constexpr std::int64_t max_burst = 10'000'000;
+
+inline bool read_exempt(value_reader& r, const key_decl<rate_limit_config>& d, const json_value& v,
+                        const path_t& p, rate_limit_config& out) {
+    if (!r.expect(v, p, json_kind::array, "an array of addresses and networks")) {
+        return false;
+    }
+    const auto max = static_cast<std::size_t>(d.hi);
+    for (std::size_t i = 0; i < v.elements.size(); ++i) {
+        ip_network n;
+        if (i == max) {
+            return r.fail_at(v.elements[i], element_path(p, i),
+                             "more than " + std::to_string(max) + " exempt networks");
+        }
+        if (!read_allowlist_entry(r, v.elements[i], element_path(p, i), n)) {
+            return false;
+        }
+        out.exempt.push_back(n);
+    }
+    return true;
+}
+
+inline std::optional<bj::value> write_exempt(const rate_limit_config& c) {
+    bj::array a;
+    for (const ip_network& n : c.exempt) {
+        a.emplace_back(bj::string_view(format_ip_network(n).view()));
+    }
+    return bj::value(std::move(a));
+}
+
+inline constexpr key_decl<rate_limit_config> rate_limit_keys[] = {
+    key<&rate_limit_config::connection_requests_per_s>(
+        "connection_requests_per_s", 0, max_rate,
+        "Requests a second one connection may send; beyond its burst it gets exception 0x06. "
+        "`0`: no limit."),
+    key<&rate_limit_config::connection_burst>("connection_burst", 0, max_burst,
+                                              "Requests one connection may send at once."),
+    key<&rate_limit_config::source_requests_per_s>(
+        "source_requests_per_s", 0, max_rate,
+        "Requests a second all connections of one source address may send. `0`: no limit."),
+    key<&rate_limit_config::source_burst>("source_burst", 0, max_burst,
+                                          "Requests one source may send at once."),
+    key<&rate_limit_config::listener_requests_per_s>(
+        "listener_requests_per_s", 0, max_rate,
+        "Requests a second the listener takes from everyone together. `0`: no limit."),
+    key<&rate_limit_config::listener_burst>("listener_burst", 0, max_burst,
+                                            "Requests the listener takes at once."),
+    key<&rate_limit_config::source_connections_per_s>(
+        "source_connections_per_s", 0, max_rate,
+        "New connections a second from one source; beyond its burst they are refused at "
+        "accept. `0`: no limit."),
+    key<&rate_limit_config::source_connection_burst>(
+        "source_connection_burst", 0, max_burst, "New connections one source may open at once."),
+    key<&rate_limit_config::block_after>(
+        "block_after", 0, 1'000'000,
+        "Refusals of one source within `block_window_s` that block it for `block_for_s` "
+        "(connections refused, requests answered 0x06). `0`: never block."),
+    key<&rate_limit_config::block_window>("block_window_s", 1, 86'400,
+                                          "The window `block_after` counts in."),
+    key<&rate_limit_config::block_for>("block_for_s", 1, 86'400,
+                                       "How long a blocked source stays blocked."),
+    key<&rate_limit_config::audit_window>(
+        "audit_window_s", 1, 86'400,
+        "A source's refusals are audited once per this window, with the count of the others."),
+    list_key<rate_limit_config>("exempt", 0, gateway::capacity::rate_limit_exempt,
+                                "Sources that are rate limited but never blocked (addresses or "
+                                "networks, as in the allowlist).",
+                                &read_exempt, &write_exempt),
+};
+inline constexpr std::string_view rate_limit_what = "\"rate_limit\"";
+
+/// A rate needs a burst: checked after the object is read, naming the burst key.
+inline bool read_rate_limit(value_reader& r, const key_decl<tcp_listener_config>& d,
+                            const json_value& v, const path_t& p, tcp_listener_config& out) {
+    if (!read_object<&tcp_listener_config::rate_limit, rate_limit_keys, rate_limit_what>(r, d, v, p,
+                                                                                         out)) {
+        return false;
+    }
+    const rate_limit_config& c = out.rate_limit;
+    const std::pair<std::uint32_t, std::uint32_t> pairs[] = {
+        {c.connection_requests_per_s, c.connection_burst},
+        {c.source_requests_per_s, c.source_burst},
+        {c.listener_requests_per_s, c.listener_burst},
+        {c.source_connections_per_s, c.source_connection_burst}};
+    const std::string_view bursts[] = {"connection_burst", "source_burst", "listener_burst",
+                                       "source_connection_burst"};
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (pairs[i].first != 0 && pairs[i].second == 0) {
+            const std::string why =
+                "a rate needs a burst of at least 1 (each default burst is twice its rate)";
+            if (const json_value* at = value_reader::member(v, bursts[i])) {
+                return r.fail_at(*at, member_path(p, bursts[i]), why);
+            }
+            return r.fail_at(v, member_path(p, bursts[i]), why);
+        }
+    }
+    return true;
+}
+
 inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
     key<&tcp_listener_config::address, &check_listen_address>("address", "IP address",
                                                               "Where to listen."),
@@ -498,6 +600,11 @@ inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
     list_key<tcp_listener_config>("allowlist", 0, gateway::capacity::allowlist_entries,
                                   "Source addresses allowed to connect; see below.",
                                   &read_allowlist, &write_allowlist),
+    {.key = "rate_limit",
+     .shape = key_shape::object,
+     .doc = "Request and connection rates and auto-block; see below.",
+     .read = &read_rate_limit,
+     .write = &write_object<&tcp_listener_config::rate_limit, rate_limit_keys>},
 };
 
 // ---- routes, limits, log, the document ----------------------------------------------------------
@@ -590,6 +697,7 @@ void for_each_key_table(F&& f) {
     f("`\"protocol\": \"modbus_tcp\"` and `\"protocol\": \"rtu_over_tcp\"`",
       std::span(tcp_listener_keys));
     f("Allowlist entries", std::span(allowlist_entry_keys));
+    f("`rate_limit`", std::span(rate_limit_keys));
     f("Routes", std::span(route_keys));
     f("`limits`", std::span(limits_keys));
     f("`log`", std::span(log_keys));

@@ -114,21 +114,19 @@ constexpr bool read_tlv(std::span<const std::uint8_t> in, tlv& out) noexcept {
     return true;
 }
 
+constexpr bool next(std::span<const std::uint8_t>& rest, tlv& out, std::size_t depth) noexcept;
+
 /// Checks that `content` is a sequence of well-formed elements, recursing into constructed ones
-/// (bit 0x20) up to max_der_depth. `depth` is that of the element `content` belongs to.
+/// (bit 0x20) up to max_der_depth. `depth` is that of the elements in `content`.
 constexpr bool well_formed(std::span<const std::uint8_t> content, std::size_t depth) noexcept {
     if (depth > max_der_depth) {
         return false;
     }
+    tlv e;
     while (!content.empty()) {
-        tlv e;
-        if (!read_tlv(content, e)) {
+        if (!next(content, e, depth)) {
             return false;
         }
-        if ((e.tag & 0x20U) != 0 && !well_formed(e.value, depth + 1)) {
-            return false;
-        }
-        content = content.subspan(e.size);
     }
     return true;
 }

@@ -76,7 +76,7 @@ TEST_CASE("the top level") {
          "unknown key \"listener\" (did you mean \"listeners\"?)", "\"listener\""},
         {document(serial_channel, tcp_listener, route, "\"extras\": {}"), "extras",
          "unknown key \"extras\"; the top level has the keys \"channels\", \"listeners\", "
-         "\"routes\", \"limits\", \"log\"",
+         "\"routes\", \"accessible_ip_list\", \"limits\", \"log\"",
          "\"extras\""},
         {"{\"listeners\": [], \"routes\": []}", "", "missing required key \"channels\"", "{"},
         {"{\"channels\": [" + std::string(serial_channel) + "], \"routes\": []}", "",
@@ -804,4 +804,66 @@ TEST_CASE("limits and log") {
     CHECK(d.limits.max_connections == 256);
     CHECK(d.log.level == log_level::notice);
     CHECK(d.log.event_log_capacity == 10000);
+}
+
+TEST_CASE("accessible_ip_list: the switches, the entries, and every refusal naming its key") {
+    const auto extra = [](std::string_view e) {
+        return document(serial_channel, tcp_listener, route, e);
+    };
+    const gateway_config c = config_of(
+        extra(R"("accessible_ip_list": {"active": true, "additional_restrictions": true, )"
+              R"("entries": ["192.168.1.0/24", {"address": "10.0.0.0", "netmask": "255.0.0.0"}, )"
+              R"({"network": "172.16.0.0/12", "active": false}, {"network": "10.9.9.9"}]})"));
+    CHECK(c.accessible_ip_list.active);
+    CHECK(c.accessible_ip_list.additional_restrictions);
+    REQUIRE(c.accessible_ip_list.entries.size() == 4);
+    CHECK(c.accessible_ip_list.entries[0].network ==
+          gw::policy::parse_ip_network("192.168.1.0/24").network);
+    CHECK(c.accessible_ip_list.entries[0].active);
+    CHECK(c.accessible_ip_list.entries[1].network ==
+          gw::policy::parse_ip_network("10.0.0.0/8").network);
+    CHECK_FALSE(c.accessible_ip_list.entries[2].active);
+    CHECK(c.accessible_ip_list.entries[3].active);
+    // Absent: off, as the MGate ships.
+    CHECK_FALSE(config_of(extra("")).accessible_ip_list.active);
+
+    check({
+        {extra(R"("accessible_ip_list": {"additional_restrictions": true})"),
+         "accessible_ip_list.additional_restrictions",
+         "additional restrictions need the list to be active", "true}"},
+        {extra(R"("accessible_ip_list": {"active": true})"), "accessible_ip_list.entries",
+         "an active list needs at least one active entry (it would refuse every host)",
+         "{\"active\""},
+        {extra(R"("accessible_ip_list": {"active": true, "entries": [{"network": "10.0.0.1", )"
+               R"("active": false}]})"),
+         "accessible_ip_list.entries",
+         "an active list needs at least one active entry (it would refuse every host)",
+         "[{\"network\": \"10.0.0.1\""},
+        {extra(R"("accessible_ip_list": {"entries": [{"active": false}]})"),
+         "accessible_ip_list.entries[0]", "missing required key \"network\"",
+         "{\"active\": false}"},
+        {extra(R"("accessible_ip_list": {"entries": [{"network": 5}]})"),
+         "accessible_ip_list.entries[0].network",
+         "expected an address or network such as \"192.168.1.0/24\", got the number 5", "5}"},
+        {extra(R"("accessible_ip_list": {"entries": ["10.0.0.1/8"]})"),
+         "accessible_ip_list.entries[0]",
+         "\"10.0.0.1/8\" has host bits set: write \"10.0.0.0/8\" for the network, or "
+         "\"10.0.0.1\" for the one host",
+         "\"10.0.0.1/8\""},
+        {extra(R"("accessible_ip_list": {"entries": [{"network": "10.0.0.1", "on": true}]})"),
+         "accessible_ip_list.entries[0].on",
+         "unknown key \"on\"; an accessible IP entry has the keys \"network\", \"active\"",
+         "\"on\""},
+        {extra(R"("accessible_ip_list": {"enabled": true})"), "accessible_ip_list.enabled",
+         "unknown key \"enabled\"; \"accessible_ip_list\" has the keys \"active\", "
+         "\"additional_restrictions\", \"entries\"",
+         "\"enabled\""},
+    });
+    std::string many = R"("accessible_ip_list": {"entries": [)";
+    for (int i = 0; i <= 16; ++i)
+        many += (i == 0 ? "\"10.0.0." : ", \"10.0.0.") + std::to_string(i) + "\"";
+    many += "]}";
+    const config_error e = error_of(extra(many));
+    CHECK(e.key_path == "accessible_ip_list.entries[16]");
+    CHECK(e.message == "more than 16 accessible IP entries");
 }

@@ -62,6 +62,9 @@ constexpr std::string_view every_key = R"({
     { "units": "20-29", "channel": "plc2", "map_to": 1 },
     { "units": "100-110", "channel": "sim" },
   ],
+  "accessible_ip_list": { "active": true, "additional_restrictions": true,
+                          "entries": [ "192.168.1.0/24",
+                                       { "network": "10.0.0.5", "active": false } ] },
   "limits": { "max_connections": 100 },
   "log": { "level": "warning", "event_log_capacity": 500 },
 })";
@@ -181,6 +184,10 @@ gateway_config every_key_expected() {
         route_config{unit_range{20, 29}, "plc2", std::uint8_t{1}},
         route_config{unit_range{100, 110}, "sim", std::nullopt},
     };
+    c.accessible_ip_list.active = true;
+    c.accessible_ip_list.additional_restrictions = true;
+    c.accessible_ip_list.entries = {{parse_ip_network("192.168.1.0/24").network, true},
+                                    {parse_ip_network("10.0.0.5").network, false}};
     c.limits.max_connections = 100;
     c.log = log_config{log_level::warning, 500};
     return c;
@@ -201,6 +208,7 @@ TEST_CASE("every key is read into the model") {
         CHECK_MESSAGE(parsed.listeners[i] == expected.listeners[i], expected.listeners[i].name);
     }
     CHECK(parsed.routes == expected.routes);
+    CHECK(parsed.accessible_ip_list == expected.accessible_ip_list);
     CHECK(parsed.limits == expected.limits);
     CHECK(parsed.log == expected.log);
     CHECK(parsed == expected);
@@ -224,6 +232,9 @@ TEST_CASE("to_json writes every key and reads back to an equal configuration") {
     CHECK(text.find(R"("allowlist": ["192.168.1.0/24", "2001:db8::/32", "10.0.0.5", )"
                     R"("192.168.2.0/25"])") != std::string::npos);
     CHECK(text.find(R"("device": "/dev/ttyS\"2\\")") != std::string::npos);
+    // An active accessible entry is a plain network, an inactive one keeps its switch.
+    CHECK(text.find(R"("192.168.1.0/24",)") != std::string::npos);
+    CHECK(text.find(R"("network": "10.0.0.5")") != std::string::npos);
     // ASCII lines have no "framing" (it is refused there); the rtu_serial listener no "mode".
     CHECK(text.find(R"("mode": "ascii",
       "rs485")") != std::string::npos);
@@ -283,6 +294,11 @@ TEST_CASE("to_json layout") {
       "channel": "sim"
     }
   ],
+  "accessible_ip_list": {
+    "active": false,
+    "additional_restrictions": false,
+    "entries": []
+  },
   "limits": {
     "max_connections": 256
   },

@@ -69,6 +69,68 @@ TEST_CASE("allowlist: 65 entries are a start error naming the listener, and noth
     CHECK_FALSE(r.logged("listener modbus on"));
 }
 
+TEST_CASE("accessible IP list: a host outside it is refused on every listener, then by reload") {
+    rig r;
+    auto& list = r.plan().accessible_ips;
+    list.list_active = true;
+    list.entries = {{network("127.0.0.2"), true}, {network("127.0.0.3"), false}};
+    const auto port = r.start();
+
+    // Listed: served. Listed but inactive, and not listed: refused at accept, unanswered.
+    tcp_master listed{r.io(), from("127.0.0.2")};
+    r.connect(listed, port);
+    CHECK(r.ask(listed, 1, 1, read_holding(0, 1)) == answer{1, 1, registers(3, {0})});
+    tcp_master inactive{r.io(), from("127.0.0.3")};
+    r.expect_refused(inactive, port);
+    tcp_master attacker{r.io(), from("127.0.0.4")};
+    r.expect_refused(attacker, port);
+    CHECK(r.count_events(event_kind::connection_refused, reason::not_accessible,
+                         address("127.0.0.3")) == 1);
+    CHECK(r.count_events(event_kind::connection_refused, reason::not_accessible,
+                         address("127.0.0.4")) == 1);
+    // The services are still open to any host (no additional restrictions), and closed with them.
+    const auto& policy = r.gateway().policy<gw::gateway::gateway_accessible_ips>();
+    CHECK(policy.admits(address("127.0.0.4"), gw::policy::access::service));
+
+    SUBCASE("a reload that drops the host closes its connection") {
+        auto next = r.plan();
+        next.accessible_ips.entries = {{network("127.0.0.3"), true}};
+        const auto error = r.gateway().reload(next);
+        REQUIRE_MESSAGE(error.empty(), error);
+        r.run_until([&] { return listed.closed(); }, "the excluded connection to close");
+        CHECK(r.count_events(event_kind::connection_closed, reason::not_accessible,
+                             address("127.0.0.2")) == 1);
+        CHECK(r.logged("accessible IP list (active, 1 entries)"));
+        tcp_master now_active{r.io(), from("127.0.0.3")};
+        r.connect(now_active, port);
+        CHECK(r.ask(now_active, 1, 1, read_holding(1, 1)) == answer{1, 1, registers(3, {1})});
+    }
+    SUBCASE("additional restrictions close the services to the same hosts") {
+        auto next = r.plan();
+        next.accessible_ips.additional_restrictions = true;
+        REQUIRE(r.gateway().reload(next).empty());
+        CHECK_FALSE(policy.admits(address("127.0.0.4"), gw::policy::access::service));
+        CHECK(policy.admits(address("127.0.0.2"), gw::policy::access::service));
+    }
+    SUBCASE("a list that would refuse everyone is a reload error, and the old list stays") {
+        auto next = r.plan();
+        next.accessible_ips.entries = {{network("127.0.0.2"), false}};
+        const auto error = r.gateway().reload(next);
+        CHECK(error.find("accessible_ip_list") != std::string::npos);
+        CHECK_FALSE(listed.closed());
+        CHECK(r.ask(listed, 2, 1, read_holding(0, 1)) == answer{2, 1, registers(3, {0})});
+    }
+}
+
+TEST_CASE("accessible IP list: additional restrictions without the list are a start error") {
+    rig r;
+    r.plan().accessible_ips.additional_restrictions = true;
+    const auto error = r.gateway().start(r.plan());
+    CHECK(error.find("accessible_ip_list: additional restrictions need the list to be active") !=
+          std::string::npos);
+    CHECK(r.gateway().bound_ports().empty());
+}
+
 TEST_CASE("reload: refused as a whole, applied as a whole") {
     rig r;
     r.plan().listeners[0].allowlist = {network("127.0.0.2"), network("127.0.0.4")};
@@ -125,7 +187,7 @@ TEST_CASE("reload: refused as a whole, applied as a whole") {
         r.run_until([&] { return dropped.closed(); }, "the excluded connection to close");
         CHECK(r.count_events(event_kind::connection_closed, reason::not_in_allowlist,
                              address("127.0.0.2")) == 1);
-        CHECK(r.logged("1 connection(s) the new allowlists exclude closed"));
+        CHECK(r.logged("1 connection(s) the new allowlists or accessible IP list exclude closed"));
         // The one still listed stays, and has the new route.
         CHECK(r.ask(kept, 3, 12, read_input(0, 1)) == answer{3, 12, registers(4, {3000})});
         CHECK_FALSE(kept.closed());

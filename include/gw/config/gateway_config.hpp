@@ -6,6 +6,7 @@
 
 #include <gw/config/ip_network.hpp>
 #include <gw/gateway/gateway_plan.hpp>
+#include <gw/policy/accessible_ip_list.hpp>
 #include <gw/policy/rate_limit_policy.hpp>
 #include <gw/router/request_origin.hpp>
 #include <gw/transport/serial_settings.hpp>
@@ -246,10 +247,23 @@ struct log_config {
     friend bool operator==(const log_config&, const log_config&) = default;
 };
 
+/// The device-wide accessible IP list (MGate 5000 guide 3.4): with `active`, only hosts in an
+/// active entry reach the Modbus listeners; with `additional_restrictions` too, only they reach
+/// the management services. Entries: the engine's (network, active) pairs.
+struct accessible_ip_list_config {
+    bool active = false;
+    bool additional_restrictions = false;
+    std::vector<policy::accessible_ip_entry> entries;
+
+    friend bool operator==(const accessible_ip_list_config&,
+                           const accessible_ip_list_config&) = default;
+};
+
 struct gateway_config {
     std::vector<channel_config> channels;
     std::vector<listener_config> listeners;
     std::vector<route_config> routes;
+    accessible_ip_list_config accessible_ip_list;
     limits_config limits;
     log_config log;
 

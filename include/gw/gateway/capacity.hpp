@@ -20,6 +20,8 @@ inline constexpr std::size_t routes = 248;
 inline constexpr std::size_t masters = 256;
 /// Allowlist entries per listener (the MGate MB3000-G2 holds 16).
 inline constexpr std::size_t allowlist_entries = 64;
+/// Entries of the device-wide accessible IP list (the MGate 5000 holds 16).
+inline constexpr std::size_t accessible_ip_entries = 16;
 /// Source addresses the rate limiter tracks (all listeners together). When full, the least
 /// recently seen unblocked source gives way (gw/policy/rate_limit_policy.hpp).
 inline constexpr std::size_t rate_limit_sources = 1024;

@@ -63,8 +63,9 @@ using gateway_event_log = policy::event_log<capacity::event_log>;
 /// before its audit hooks, so that your refusals are audited like gw's.
 template <class... Extra>
 using gateway_policies_with =
-    policy::policy_chain<shutdown_policy, gateway_allowlist, gateway_connection_limits,
-                         gateway_rate_limits, Extra..., gateway_event_log, audit_log_policy>;
+    policy::policy_chain<shutdown_policy, gateway_accessible_ips, gateway_allowlist,
+                         gateway_connection_limits, gateway_rate_limits, Extra...,
+                         gateway_event_log, audit_log_policy>;
 using gateway_policies = gateway_policies_with<>;
 using gateway_pipeline = pipeline::pipeline<gateway_router, gateway_policies>;
 
@@ -211,7 +212,10 @@ public:
             target.idle_timeout = l.idle_timeout;
             target.write_timeout = l.write_timeout;
             target.allowlist = l.allowlist;
+            target.rate_limit = l.rate_limit;
+            target.rate_limit_exempt = l.rate_limit_exempt;
         }
+        applied.accessible_ips = next.accessible_ips;
         applied.max_connections = next.max_connections;
         applied.event_log_capacity = next.event_log_capacity;
         applied.stop_flush_timeout = next.stop_flush_timeout;
@@ -238,7 +242,8 @@ public:
         log_line(policy::event_severity::notice,
                  "configuration applied: " + summary +
                      (closed > 0 ? "; " + std::to_string(closed) +
-                                       " connection(s) the new allowlists exclude closed"
+                                       " connection(s) the new allowlists or accessible IP "
+                                       "list exclude closed"
                                  : std::string{}));
         return {};
     }
@@ -418,6 +423,10 @@ private:
     /// Fills every policy table from `plan`. Each setter that can refuse is checked: a refusal
     /// is an error naming the listener, never a policy left weaker than the plan says.
     std::string apply_policies(const gateway_plan& plan) {
+        if (!policies_.template get<gateway_accessible_ips>().set(plan.accessible_ips.settings()))
+            return "accessible_ip_list: refused (" +
+                   std::string(gateway_accessible_ips::refusal(plan.accessible_ips.settings())) +
+                   ")";
         auto& allow = policies_.template get<gateway_allowlist>();
         auto& limits = policies_.template get<gateway_connection_limits>();
         auto& rates = policies_.template get<gateway_rate_limits>();
@@ -443,17 +452,26 @@ private:
         return {};
     }
 
-    /// After a reload: sessions whose peer the listener's new allowlist no longer admits.
+    /// After a reload: sessions whose peer the new accessible IP list or the listener's new
+    /// allowlist no longer admits.
     std::size_t close_excluded_sessions() {
+        const auto& accessible = policies_.template get<gateway_accessible_ips>();
         const auto& allow = policies_.template get<gateway_allowlist>();
-        return sessions_.close_if(
+        const auto tcp = [&](const upstream_endpoint& e) {
+            return listeners_[e.connection().listener]->plan.protocol !=
+                   listener_protocol::rtu_serial;
+        };
+        const auto closed = sessions_.close_if(
             [&](const upstream_endpoint& e) {
-                const auto& c = e.connection();
-                const auto& l = listeners_[c.listener];
-                return l->plan.protocol != listener_protocol::rtu_serial &&
-                       !allow.admits(c.listener, c.peer);
+                return tcp(e) && !accessible.admits(e.connection().peer, policy::access::protocol);
             },
-            policy::reason::not_in_allowlist);
+            policy::reason::not_accessible);
+        return closed + sessions_.close_if(
+                            [&](const upstream_endpoint& e) {
+                                const auto& c = e.connection();
+                                return tcp(e) && !allow.admits(c.listener, c.peer);
+                            },
+                            policy::reason::not_in_allowlist);
     }
 
     void add_channel(std::size_t index, const channel_plan& plan) {

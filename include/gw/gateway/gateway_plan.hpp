@@ -3,6 +3,7 @@
 // plan, command-line flags another, and a program embedding gw a third.
 
 #include <gw/gateway/reopen_backoff.hpp>
+#include <gw/policy/accessible_ip_list.hpp>
 #include <gw/policy/connection_limit_policy.hpp>
 #include <gw/policy/ip_network.hpp>
 #include <gw/policy/rate_limit_policy.hpp>
@@ -71,10 +72,23 @@ struct listener_plan {
     std::vector<policy::ip_network> rate_limit_exempt;
 };
 
+/// The device-wide accessible IP list (MGate 5000 guide 3.4; gw/policy/accessible_ip_list.hpp).
+struct accessible_ip_plan {
+    bool list_active = false;
+    bool additional_restrictions = false;
+    std::vector<policy::accessible_ip_entry> entries;
+
+    policy::accessible_ip_settings settings() const noexcept {
+        return {list_active, additional_restrictions, entries};
+    }
+    friend bool operator==(const accessible_ip_plan&, const accessible_ip_plan&) = default;
+};
+
 struct gateway_plan {
     std::vector<channel_plan> channels;
     std::vector<listener_plan> listeners;
     std::vector<router::route> routes;
+    accessible_ip_plan accessible_ips;
     std::uint32_t max_connections = 256;      ///< across every listener
     std::size_t event_log_capacity = 10'000;  ///< audit events kept in memory
     /// On stop, how long sessions may take to send the answers they owe before they are closed.

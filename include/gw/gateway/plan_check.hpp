@@ -6,6 +6,7 @@
 
 #include <gw/gateway/capacity.hpp>
 #include <gw/gateway/gateway_plan.hpp>
+#include <gw/policy/accessible_ip_list.hpp>
 #include <gw/policy/rate_limit_policy.hpp>
 #include <gw/router/route_table.hpp>
 
@@ -21,6 +22,8 @@ using plan_route_table = router::route_table<capacity::routes>;
 using gateway_rate_limits =
     policy::rate_limit_policy<capacity::listeners, capacity::rate_limit_sources, capacity::masters,
                               capacity::rate_limit_exempt>;
+/// The runtime's accessible IP list.
+using gateway_accessible_ips = policy::accessible_ip_list<capacity::accessible_ip_entries>;
 
 /// Builds the route table of `plan` into `out`; an error names the first route it cannot take.
 inline std::string build_routes(const gateway_plan& plan, plan_route_table& out) {
@@ -52,6 +55,10 @@ inline std::string check_plan(const gateway_plan& plan) {
     if (plan.event_log_capacity == 0 || plan.event_log_capacity > capacity::event_log)
         return "log.event_log_capacity: " + std::to_string(plan.event_log_capacity) +
                " is outside 1.." + std::to_string(capacity::event_log);
+    if (const auto why = gateway_accessible_ips::refusal(plan.accessible_ips.settings());
+        !why.empty())
+        return "accessible_ip_list: " + std::string(why) + " (at most " +
+               std::to_string(capacity::accessible_ip_entries) + " entries)";
     for (const auto& c : plan.channels) {
         if (c.options.queue_per_master == 0 || c.options.queue_per_master > capacity::channel_slots)
             return "channel '" + c.name + "': queue_per_master " +
@@ -168,7 +175,13 @@ inline std::string describe_changes(const gateway_plan& before, const gateway_pl
         if (a.limits != b.limits || a.idle_timeout != b.idle_timeout ||
             a.write_timeout != b.write_timeout || a.priority != b.priority)
             parts.push_back("listener '" + b.name + "' limits, timeouts or priority");
+        if (!a.rate_limit.same_limits(b.rate_limit) || a.rate_limit_exempt != b.rate_limit_exempt)
+            parts.push_back("listener '" + b.name + "' rate limits");
     }
+    if (before.accessible_ips != after.accessible_ips)
+        parts.push_back("accessible IP list (" +
+                        std::string(after.accessible_ips.list_active ? "active" : "inactive") +
+                        ", " + std::to_string(after.accessible_ips.entries.size()) + " entries)");
     if (before.max_connections != after.max_connections) parts.push_back("limits");
     if (before.event_log_capacity != after.event_log_capacity)
         parts.push_back("event log capacity");

@@ -44,6 +44,9 @@ inline gateway_plan plan_from_config(
     const config::gateway_config& c,
     const std::function<std::string(const std::string&)>& simulator_device = {}) {
     gateway_plan plan;
+    plan.accessible_ips = {c.accessible_ip_list.active,
+                           c.accessible_ip_list.additional_restrictions,
+                           c.accessible_ip_list.entries};
     plan.max_connections = c.limits.max_connections;
     plan.event_log_capacity = c.log.event_log_capacity;
     for (const auto& ch : c.channels) {

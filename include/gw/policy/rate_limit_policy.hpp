@@ -61,6 +61,16 @@ struct rate_limit_settings {
     timestamp audit_window = std::chrono::seconds{10};
     /// Sources that are rate limited but never blocked.
     std::span<const ip_network> exempt{};
+
+    /// The same limits, ignoring `exempt` (a view: its owner compares the networks).
+    constexpr bool same_limits(const rate_limit_settings& o) const noexcept {
+        return requests_per_connection == o.requests_per_connection &&
+               requests_per_source == o.requests_per_source &&
+               requests_per_listener == o.requests_per_listener &&
+               connections_per_source == o.connections_per_source && block_after == o.block_after &&
+               block_window == o.block_window && block_for == o.block_for &&
+               audit_window == o.audit_window;
+    }
 };
 
 /// A listener's counters.

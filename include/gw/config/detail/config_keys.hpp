@@ -449,24 +449,32 @@ inline bool read_allowlist_entry(value_reader& r, const json_value& v, const pat
     }
 }
 
-inline bool read_allowlist(value_reader& r, const key_decl<tcp_listener_config>& d,
-                           const json_value& v, const path_t& p, tcp_listener_config& out) {
+/// An array of at most `max` entries, each read by `one` into `out`; the one past `max` is an
+/// error "more than <max> <what>".
+template <class T, class F>
+bool read_entries(value_reader& r, const json_value& v, const path_t& p, std::int64_t max,
+                  std::string_view what, std::vector<T>& out, F&& one) {
     if (!r.expect(v, p, json_kind::array, "an array of addresses and networks")) {
         return false;
     }
-    const auto max = static_cast<std::size_t>(d.hi);
+    const auto limit = static_cast<std::size_t>(max);
     for (std::size_t i = 0; i < v.elements.size(); ++i) {
-        ip_network n;
-        if (i == max) {
+        if (i == limit) {
             return r.fail_at(v.elements[i], element_path(p, i),
-                             "more than " + std::to_string(max) + " allowlist entries");
+                             "more than " + std::to_string(limit) + " " + std::string(what));
         }
-        if (!read_allowlist_entry(r, v.elements[i], element_path(p, i), n)) {
+        T t{};
+        if (!one(r, v.elements[i], element_path(p, i), t)) {
             return false;
         }
-        out.allowlist.push_back(n);
+        out.push_back(t);
     }
     return true;
+}
+
+inline bool read_allowlist(value_reader& r, const key_decl<tcp_listener_config>& d,
+                           const json_value& v, const path_t& p, tcp_listener_config& out) {
+    return read_entries(r, v, p, d.hi, "allowlist entries", out.allowlist, &read_allowlist_entry);
 }
 
 /// Networks in prefix form, a single host without its /32.
@@ -485,22 +493,7 @@ inline constexpr std::int64_t max_burst = 10'000'000;
 
 inline bool read_exempt(value_reader& r, const key_decl<rate_limit_config>& d, const json_value& v,
                         const path_t& p, rate_limit_config& out) {
-    if (!r.expect(v, p, json_kind::array, "an array of addresses and networks")) {
-        return false;
-    }
-    const auto max = static_cast<std::size_t>(d.hi);
-    for (std::size_t i = 0; i < v.elements.size(); ++i) {
-        ip_network n;
-        if (i == max) {
-            return r.fail_at(v.elements[i], element_path(p, i),
-                             "more than " + std::to_string(max) + " exempt networks");
-        }
-        if (!read_allowlist_entry(r, v.elements[i], element_path(p, i), n)) {
-            return false;
-        }
-        out.exempt.push_back(n);
-    }
-    return true;
+    return read_entries(r, v, p, d.hi, "exempt networks", out.exempt, &read_allowlist_entry);
 }
 
 inline std::optional<bj::value> write_exempt(const rate_limit_config& c) {
@@ -634,6 +627,102 @@ inline constexpr key_decl<log_config> log_keys[] = {
 };
 
 inline constexpr std::string_view limits_what = "\"limits\"";
+
+// ---- accessible_ip_list ----------------------------------------------------------------------
+
+inline bool read_entry_network(value_reader& r, const key_decl<policy::accessible_ip_entry>&,
+                               const json_value& v, const path_t& p,
+                               policy::accessible_ip_entry& out) {
+    if (v.kind != json_kind::string) {
+        return r.wrong_type(v, p, "an address or network such as \"192.168.1.0/24\"");
+    }
+    return read_allowlist_entry(r, v, p, out.network);
+}
+inline std::optional<bj::value> write_entry_network(const policy::accessible_ip_entry& e) {
+    return bj::value(bj::string_view(format_ip_network(e.network).view()));
+}
+
+/// An entry kept in the list with its own switch (the guide's per-entry "Active" box).
+inline constexpr key_decl<policy::accessible_ip_entry> accessible_ip_entry_keys[] = {
+    {.key = "network",
+     .shape = key_shape::string,
+     .required = true,
+     .range_text = "address or network",
+     .doc = "As in the allowlist: `\"192.168.1.0/24\"`, `\"10.0.0.5\"`.",
+     .read = &read_entry_network,
+     .write = &write_entry_network},
+    key<&policy::accessible_ip_entry::active>("active",
+                                              "`false`: kept in the list, admits nobody."),
+};
+
+/// An entry: an address or network (active), or {"network": ..., "active": false}.
+inline bool read_accessible_entry(value_reader& r, const json_value& v, const path_t& p,
+                                  policy::accessible_ip_entry& out) {
+    // An address or network, or the allowlist's {"address", "netmask"} object: active.
+    if (v.kind != json_kind::object || (value_reader::member(v, "network") == nullptr &&
+                                        value_reader::member(v, "active") == nullptr)) {
+        out.active = true;
+        return read_allowlist_entry(r, v, p, out.network);
+    }
+    return r.check_keys(v, p, key_names({}, accessible_ip_entry_keys), "an accessible IP entry") &&
+           r.read_keys(accessible_ip_entry_keys, v, p, out);
+}
+
+inline bool read_accessible_entries(value_reader& r, const key_decl<accessible_ip_list_config>& d,
+                                    const json_value& v, const path_t& p,
+                                    accessible_ip_list_config& out) {
+    return read_entries(r, v, p, d.hi, "accessible IP entries", out.entries,
+                        &read_accessible_entry);
+}
+
+/// Active entries as plain networks, inactive ones as objects.
+inline std::optional<bj::value> write_accessible_entries(const accessible_ip_list_config& c) {
+    bj::array a;
+    for (const auto& e : c.entries) {
+        if (e.active) {
+            a.emplace_back(bj::string_view(format_ip_network(e.network).view()));
+        } else {
+            a.emplace_back(write_keys(accessible_ip_entry_keys, e));
+        }
+    }
+    return bj::value(std::move(a));
+}
+
+inline constexpr key_decl<accessible_ip_list_config> accessible_ip_list_keys[] = {
+    key<&accessible_ip_list_config::active>(
+        "active",
+        "The guide's \"Activate the accessible IP list\": only hosts in an active entry "
+        "reach the Modbus listeners."),
+    key<&accessible_ip_list_config::additional_restrictions>(
+        "additional_restrictions",
+        "The guide's \"Apply additional restrictions\": the management services too. Needs "
+        "`active`."),
+    list_key<accessible_ip_list_config>("entries", 0, gateway::capacity::accessible_ip_entries,
+                                        "Addresses and networks; see below.",
+                                        &read_accessible_entries, &write_accessible_entries),
+};
+inline constexpr std::string_view accessible_ip_list_what = "\"accessible_ip_list\"";
+
+/// The switches' rules, checked after the object is read (the engine's own refusal, so that the
+/// file and the engine agree), naming the key that must change.
+inline bool read_accessible_ip_list(value_reader& r, const key_decl<gateway_config>& d,
+                                    const json_value& v, const path_t& p, gateway_config& out) {
+    if (!read_object<&gateway_config::accessible_ip_list, accessible_ip_list_keys,
+                     accessible_ip_list_what>(r, d, v, p, out)) {
+        return false;
+    }
+    const accessible_ip_list_config& c = out.accessible_ip_list;
+    const policy::accessible_ip_settings s{c.active, c.additional_restrictions, c.entries};
+    const auto why =
+        policy::accessible_ip_list<gateway::capacity::accessible_ip_entries>::refusal(s);
+    if (why.empty()) {
+        return true;
+    }
+    const std::string_view key =
+        c.additional_restrictions && !c.active ? "additional_restrictions" : "entries";
+    const json_value* at = value_reader::member(v, key);
+    return r.fail_at(at != nullptr ? *at : v, member_path(p, key), std::string(why));
+}
 inline constexpr std::string_view log_what = "\"log\"";
 
 /// The lists at the top: their elements are read by config_reader and written by to_json, which
@@ -660,6 +749,11 @@ inline constexpr key_decl<gateway_config> document_list_keys[] = {
 };
 
 inline constexpr key_decl<gateway_config> document_object_keys[] = {
+    {.key = "accessible_ip_list",
+     .shape = key_shape::object,
+     .doc = "The device-wide accessible IP list and its additional restrictions; see below.",
+     .read = &read_accessible_ip_list,
+     .write = &write_object<&gateway_config::accessible_ip_list, accessible_ip_list_keys>},
     object_key<&gateway_config::limits, limits_keys, limits_what>(
         "limits", "Limits across the whole gateway."),
     object_key<&gateway_config::log, log_keys, log_what>("log", "The local event log."),
@@ -699,6 +793,8 @@ void for_each_key_table(F&& f) {
     f("Allowlist entries", std::span(allowlist_entry_keys));
     f("`rate_limit`", std::span(rate_limit_keys));
     f("Routes", std::span(route_keys));
+    f("`accessible_ip_list`", std::span(accessible_ip_list_keys));
+    f("Accessible IP entries", std::span(accessible_ip_entry_keys));
     f("`limits`", std::span(limits_keys));
     f("`log`", std::span(log_keys));
 }

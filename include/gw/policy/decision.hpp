@@ -26,6 +26,7 @@ enum class reason : std::uint8_t {
     evicted,         ///< the listener was full: a newcomer took this host's longest-idle slot
     protocol_error,  ///< the stream broke the framing rules (MBAP protocol id or length)
     source_blocked,  ///< the source kept exceeding its rate limits and is blocked for a while
+    frame_timeout,   ///< a request begun was not completed in time (a slow or stalled master)
 };
 
 constexpr std::string_view to_string(reason r) noexcept {
@@ -54,6 +55,8 @@ constexpr std::string_view to_string(reason r) noexcept {
             return "protocol_error";
         case reason::source_blocked:
             return "source_blocked";
+        case reason::frame_timeout:
+            return "frame_timeout";
     }
     return "unknown";
 }

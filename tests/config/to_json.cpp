@@ -260,6 +260,7 @@ TEST_CASE("to_json layout") {
       "max_connections_per_source": 0,
       "idle_timeout_s": 300,
       "write_timeout_s": 10,
+      "frame_timeout_ms": 2000,
       "allowlist": [],
       "rate_limit": {
         "connection_requests_per_s": 100,

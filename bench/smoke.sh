@@ -39,3 +39,11 @@ done
 rows=$(($(wc -l < "$tmp/gateway_latency.csv") - 1))
 [ "$rows" -ge 20 ] || fail "gateway_latency.csv has $rows rows, expected at least 20"
 echo "bench smoke: gateway_latency ok ($rows scenario rows)"
+
+# The flood figures' script: three short phases (unloaded, pipelined flood, connection flood).
+gateway="$build/examples/gateway/gw_gateway"
+[ -x "$gateway" ] || fail "$gateway missing (GW_BUILD_EXAMPLES=ON?)"
+/usr/bin/python3 "$(dirname "$0")/flood.py" --gateway "$gateway" --smoke --json "$tmp/flood.json" \
+    > "$tmp/flood.txt" 2>&1 || { cat "$tmp/flood.txt" >&2; fail "flood.py --smoke failed"; }
+grep -q "flood smoke: ok" "$tmp/flood.txt" || fail "flood.py --smoke did not report ok"
+echo "bench smoke: flood.py ok"

@@ -428,6 +428,11 @@ TEST_CASE("listener keys and values") {
          "86401 is out of range 0..86400", "86401"},
         {listener(R"("write_timeout_s": 0)"), "listeners[0].write_timeout_s",
          "0 is out of range 1..3600", "0}"},
+        // No "off": a request begun and never finished is never legitimate.
+        {listener(R"("frame_timeout_ms": 0)"), "listeners[0].frame_timeout_ms",
+         "0 is out of range 10..60000", "0}"},
+        {listener(R"("frame_timeout_ms": 60001)"), "listeners[0].frame_timeout_ms",
+         "60001 is out of range 10..60000", "60001}"},
         {listener(R"("baud": 9600)"), "listeners[0].baud",
          "key \"baud\" does not apply to a modbus_tcp listener", "\"baud\""},
         {with_listener(R"({"name": "m", "protocol": "rtu_over_tcp", "port": 1, "device": "/x"})"),
@@ -439,7 +444,7 @@ TEST_CASE("listener keys and values") {
     const gateway_config c =
         config_of(listener(R"("address": "::", "priority": "high", "max_connections": 256, )"
                            R"("max_connections_per_source": 256, "idle_timeout_s": 0, )"
-                           R"("write_timeout_s": 3600)"));
+                           R"("write_timeout_s": 3600, "frame_timeout_ms": 60000)"));
     const listener_config& l = c.listeners[0];
     CHECK(l.priority == priority_class::high);
     const auto& t = std::get<tcp_listener_config>(l.endpoint);
@@ -448,6 +453,7 @@ TEST_CASE("listener keys and values") {
     CHECK(t.max_connections_per_source == 256);
     CHECK(t.idle_timeout == std::chrono::seconds{0});
     CHECK(t.write_timeout == std::chrono::seconds{3600});
+    CHECK(t.frame_timeout == std::chrono::milliseconds{60'000});
     // Defaults: loopback only, normal priority, no allowlist.
     const gateway_config defaults = config_of(with_listener(tcp_listener));
     const auto& d = std::get<tcp_listener_config>(defaults.listeners[0].endpoint);
@@ -462,6 +468,7 @@ TEST_CASE("listener keys and values") {
               config_of(listener(R"("max_connections": 4)")).listeners[0].endpoint)
               .max_connections == 4);
     CHECK(d.write_timeout == std::chrono::seconds{10});
+    CHECK(d.frame_timeout == std::chrono::milliseconds{2'000});
 }
 
 TEST_CASE("no two listeners on the same address and port") {

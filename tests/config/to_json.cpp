@@ -39,7 +39,7 @@ constexpr std::string_view every_key = R"({
   "listeners": [
     { "name": "modbus", "protocol": "modbus_tcp", "address": "0.0.0.0", "port": 502,
       "priority": "normal", "max_connections": 16, "max_connections_per_source": 4,
-      "idle_timeout_s": 60, "write_timeout_s": 20,
+      "idle_timeout_s": 60, "write_timeout_s": 20, "frame_timeout_ms": 750,
       "allowlist": [ "192.168.1.0/24", "2001:db8::/32", "10.0.0.5",
                      { "address": "192.168.2.0", "netmask": "255.255.255.128" } ],
       "rate_limit": { "connection_requests_per_s": 50, "connection_burst": 60,
@@ -134,6 +134,7 @@ gateway_config every_key_expected() {
     t1.max_connections_per_source = 4;
     t1.idle_timeout = 60s;
     t1.write_timeout = 20s;
+    t1.frame_timeout = 750ms;
     t1.allowlist = {parse_ip_network("192.168.1.0/24").network,
                     parse_ip_network("2001:db8::/32").network, parse_ip_network("10.0.0.5").network,
                     parse_ip_network("192.168.2.0/25").network};
@@ -270,6 +271,7 @@ TEST_CASE("to_json layout") {
       "max_connections_per_source": 0,
       "idle_timeout_s": 300,
       "write_timeout_s": 10,
+      "frame_timeout_ms": 2000,
       "allowlist": [],
       "rate_limit": {
         "connection_requests_per_s": 100,

@@ -90,3 +90,17 @@ TEST_CASE("only the event log capacity changed") {
     after.event_log_capacity = 50;
     CHECK(describe_changes(before, after) == "event log capacity");
 }
+
+TEST_CASE("a frame timeout outside the engine's bounds is refused; a changed one is reloadable") {
+    auto p = two_lines();
+    CHECK(check_plan(p).empty());
+    p.listeners[0].frame_timeout = frame_deadline::min - 1ms;
+    CHECK(check_plan(p) == "listener 'modbus': frame_timeout_ms 9 is outside 10..60000");
+    p.listeners[0].frame_timeout = frame_deadline::max + 1ms;
+    CHECK(check_plan(p) == "listener 'modbus': frame_timeout_ms 60001 is outside 10..60000");
+    const auto before = two_lines();
+    auto after = before;
+    after.listeners[0].frame_timeout = 500ms;
+    CHECK(changes_needing_restart(before, after).empty());
+    CHECK(describe_changes(before, after) == "listener 'modbus' limits, timeouts or priority");
+}

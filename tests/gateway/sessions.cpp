@@ -196,3 +196,112 @@ TEST_CASE("RTU-over-TCP: a request split across two segments with a gap is answe
     r.run_until([&] { return m.raw().size() >= expected.size(); }, "the RTU answer");
     CHECK(m.raw() == expected);
 }
+
+// Slow clients (slowloris on Modbus TCP): a request begun must be completed within the
+// listener's frame timeout. The timeouts here only bound how long a test takes: a master that
+// stops halfway is closed whenever the deadline falls, and the honest masters' gaps are tiny
+// next to their deadline.
+TEST_CASE("frame deadline: a master that stops halfway through a request is closed and audited") {
+    rig r;
+    r.plan().listeners[0].frame_timeout = 50ms;
+    const auto port = r.start();
+
+    tcp_master half{r.io(), from("127.0.0.2")};
+    const auto request = adu(1, 1, read_holding(0, 2));
+    // The MBAP header and the function code: the length field promises five more bytes.
+    half.connect(port, [&] { half.send(bytes(request.begin(), request.begin() + 8)); });
+    r.run_until([&] { return half.closed(); }, "the half request to be closed");
+    CHECK(half.answers().empty());
+    CHECK(r.device_requests() == 0);
+    CHECK(r.count_events(event_kind::connection_closed, reason::frame_timeout,
+                         address("127.0.0.2")) == 1);
+    CHECK(r.logged("security connection_closed source=0 peer=127.0.0.2:"));
+    CHECK(r.logged("reason=frame_timeout outcome=denied"));
+
+    // Others are served as ever.
+    tcp_master other{r.io(), from("127.0.0.3")};
+    r.connect(other, port);
+    CHECK(r.ask(other, 1, 2, read_input(0, 1)) == answer{1, 2, registers(4, {2000})});
+    const auto json = parse_listener_status(r.gateway().status(), "modbus");
+    CHECK(json["frame_timeouts"] == 1);
+    CHECK(json["connections_active"] == 1);
+}
+
+TEST_CASE("frame deadline: a master trickling a request is closed though it is never idle") {
+    rig r;
+    r.plan().listeners[0].idle_timeout = 1s;
+    r.plan().listeners[0].frame_timeout = 50ms;
+    const auto port = r.start();
+
+    // The longest request (253-byte PDU), one byte every 10 ms: 2.6 s to complete it, far past
+    // its deadline, while every byte is activity the idle timeout sees.
+    bytes request = adu(1, 1, bytes(253, 0x03));
+    tcp_master slow{r.io(), from("127.0.0.2")};
+    r.connect(slow, port);
+    std::size_t sent = 0;
+    while (!slow.closed() && sent < request.size()) {
+        slow.send(bytes{request[sent++]});
+        r.run_for(10ms);
+    }
+    r.run_until([&] { return slow.closed(); }, "the trickling master to be closed");
+    INFO("sent " << sent << " of " << request.size() << " bytes");
+    CHECK(sent < request.size());
+    CHECK(r.counters().frame_timeouts == 1);
+    CHECK(r.counters().idle_timeouts == 0);
+    CHECK(r.count_events(event_kind::connection_closed, reason::frame_timeout,
+                         address("127.0.0.2")) == 1);
+}
+
+TEST_CASE("frame deadline: byte by byte within it is served; the time between requests is free") {
+    rig r;  // the default frame timeout, 2 s
+    const auto port = r.start();
+
+    tcp_master m{r.io(), from("127.0.0.3")};
+    r.connect(m, port);
+    // A complete request and the first byte of the next in one segment: the deadline is armed
+    // for the second, whose other bytes then come one by one.
+    auto first = adu(1, 1, read_holding(0, 2));
+    const auto second = adu(2, 11, read_input(5, 1));
+    first.push_back(second[0]);
+    m.send(first);
+    for (std::size_t i = 1; i < second.size(); ++i) {
+        r.run_for(5ms);
+        m.send(bytes{second[i]});
+    }
+    r.run_until([&] { return m.answers().size() == 2 || m.closed(); }, "two answers");
+    REQUIRE(m.answers().size() == 2);
+    CHECK(m.answers()[0] == answer{1, 1, registers(3, {0, 1})});
+    CHECK(m.answers()[1] == answer{2, 11, registers(4, {2005})});
+
+    // Longer than the deadline with no request begun: the timer armed above falls due with
+    // nothing partial and stops; the connection stays.
+    r.run_for(2500ms);
+    CHECK_FALSE(m.closed());
+    CHECK(r.ask(m, 3, 1, read_holding(4, 1)) == answer{3, 1, registers(3, {4})});
+    CHECK(r.counters().frame_timeouts == 0);
+}
+
+TEST_CASE("frame deadline: RTU-over-TCP, an incomplete RTU ADU is closed") {
+    rig r;
+    gw::gateway::listener_plan rtu;
+    rtu.name = "rtu";
+    rtu.protocol = gw::gateway::listener_protocol::rtu_over_tcp;
+    rtu.address = "127.0.0.1";
+    rtu.port = 0;
+    rtu.frame_timeout = 50ms;
+    r.plan().listeners.push_back(rtu);
+    r.start();
+    const auto port = r.gateway().bound_ports()[1];
+
+    auto o = from("127.0.0.2");
+    o.rtu = true;
+    tcp_master m{r.io(), o};
+    const auto request = rtu_adu(1, read_holding(0, 2));
+    m.connect(port, [&] { m.send(bytes(request.begin(), request.end() - 2)); });  // no CRC
+    r.run_until([&] { return m.closed(); }, "the incomplete ADU to be closed");
+    CHECK(m.raw().empty());
+    CHECK(r.device_requests() == 0);
+    CHECK(r.counters(1).frame_timeouts == 1);
+    CHECK(r.count_events(event_kind::connection_closed, reason::frame_timeout,
+                         address("127.0.0.2")) == 1);
+}

@@ -49,6 +49,7 @@ gw::gateway::gateway_status sample() {
     l.counters.connections_active = 23;
     l.counters.idle_timeouts = 24;
     l.counters.protocol_errors = 25;
+    l.counters.frame_timeouts = 28;
     l.counters.requests = 26;
     l.counters.responses = 27;
     l.counters.exceptions_by_code[10] = 3;
@@ -101,6 +102,7 @@ TEST_CASE("status JSON: quotes and backslashes in names and paths parse back equ
     CHECK(u(l.at("connections_active")) == 23);
     CHECK(u(l.at("idle_timeouts")) == 24);
     CHECK(u(l.at("protocol_errors")) == 25);
+    CHECK(u(l.at("frame_timeouts")) == 28);
     CHECK(u(l.at("requests")) == 26);
     CHECK(u(l.at("responses")) == 27);
     CHECK(l.at("exceptions") == json::parse(R"({"10":3})"));

@@ -205,6 +205,8 @@ struct tcp_listener_config {
     std::chrono::seconds idle_timeout{300};  ///< zero: never close an idle connection
     /// A master that has not taken an answer for this long (it stopped reading) is closed.
     std::chrono::seconds write_timeout{10};
+    /// A request begun and not completed for this long closes the connection (slowloris).
+    std::chrono::milliseconds frame_timeout = gateway::frame_deadline::fallback;
     std::vector<ip_network> allowlist;  ///< empty: every source may connect
     rate_limit_config rate_limit;
 

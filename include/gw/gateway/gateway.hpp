@@ -211,6 +211,7 @@ public:
             target.limits = l.limits;
             target.idle_timeout = l.idle_timeout;
             target.write_timeout = l.write_timeout;
+            target.frame_timeout = l.frame_timeout;
             target.allowlist = l.allowlist;
             target.rate_limit = l.rate_limit;
             target.rate_limit_exempt = l.rate_limit_exempt;
@@ -620,6 +621,7 @@ private:
                               : upstream_framing::mbap;
         options.idle_timeout = l.plan.idle_timeout;
         options.write_timeout = l.plan.write_timeout;
+        options.frame_timeout = l.plan.frame_timeout;
         auto session = std::make_shared<upstream_session<net::ip::tcp::socket, pipeline_type>>(
             std::move(socket), pipeline_, sessions_, l.counters, info, options);
         const auto id = sessions_.acquire(*session);

@@ -2,6 +2,7 @@
 // What a gateway runs, as plain data: the configuration file (gw/config) is one way to make a
 // plan, command-line flags another, and a program embedding gw a third.
 
+#include <gw/gateway/frame_deadline.hpp>
 #include <gw/gateway/reopen_backoff.hpp>
 #include <gw/policy/accessible_ip_list.hpp>
 #include <gw/policy/connection_limit_policy.hpp>
@@ -65,6 +66,10 @@ struct listener_plan {
     std::optional<std::chrono::seconds> idle_timeout;
     /// A master whose answers have not drained for this long (it stopped reading) is closed.
     std::chrono::seconds write_timeout{10};
+    /// TCP listeners: a request begun and not completed for this long closes the connection
+    /// (within frame_deadline::min..max; there is no "off": a request never finished is never
+    /// legitimate, and a trickling master would otherwise defeat the idle timeout).
+    std::chrono::milliseconds frame_timeout = frame_deadline::fallback;
     std::vector<policy::ip_network> allowlist;  ///< empty: every address may connect
     /// Request and connection rates, auto-block. Its `exempt` span is ignored: the networks are
     /// in rate_limit_exempt, which the plan owns.

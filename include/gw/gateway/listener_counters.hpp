@@ -14,6 +14,7 @@ struct listener_counters {
     std::uint64_t connections_active = 0;
     std::uint64_t idle_timeouts = 0;
     std::uint64_t write_timeouts = 0;   ///< masters closed because they stopped reading
+    std::uint64_t frame_timeouts = 0;   ///< masters closed with a request begun, not finished
     std::uint64_t evictions = 0;        ///< connections closed to make room for another host
     std::uint64_t accept_failures = 0;  ///< accept() errors (EMFILE, ENFILE, ...), each backed off
     std::uint64_t protocol_errors = 0;  ///< bad MBAP headers, bad CRCs from the master

@@ -81,6 +81,10 @@ inline std::string check_plan(const gateway_plan& plan) {
         if (l.limits.max_connections_per_source > l.limits.max_connections)
             return which + ": max_connections_per_source exceeds max_connections";
         if (l.write_timeout.count() <= 0) return which + ": the write timeout must be positive";
+        if (l.frame_timeout < frame_deadline::min || l.frame_timeout > frame_deadline::max)
+            return which + ": frame_timeout_ms " + std::to_string(l.frame_timeout.count()) +
+                   " is outside " + std::to_string(frame_deadline::min.count()) + ".." +
+                   std::to_string(frame_deadline::max.count());
         const auto same_name =
             std::count_if(plan.listeners.begin(), plan.listeners.end(),
                           [&](const listener_plan& o) { return o.name == l.name; });
@@ -173,7 +177,8 @@ inline std::string describe_changes(const gateway_plan& before, const gateway_pl
             parts.push_back("listener '" + b.name + "' allowlist (" +
                             std::to_string(b.allowlist.size()) + " entries)");
         if (a.limits != b.limits || a.idle_timeout != b.idle_timeout ||
-            a.write_timeout != b.write_timeout || a.priority != b.priority)
+            a.write_timeout != b.write_timeout || a.frame_timeout != b.frame_timeout ||
+            a.priority != b.priority)
             parts.push_back("listener '" + b.name + "' limits, timeouts or priority");
         if (!a.rate_limit.same_limits(b.rate_limit) || a.rate_limit_exempt != b.rate_limit_exempt)
             parts.push_back("listener '" + b.name + "' rate limits");

@@ -103,6 +103,7 @@ inline gateway_plan plan_from_config(
             p.limits = {t->max_connections, t->max_connections_per_source};
             if (t->idle_timeout.count() > 0) p.idle_timeout = t->idle_timeout;
             p.write_timeout = t->write_timeout;
+            p.frame_timeout = t->frame_timeout;
             p.allowlist = t->allowlist;  // the config holds policy networks
             p.rate_limit = to_rate_limit_settings(t->rate_limit);
             p.rate_limit_exempt = t->rate_limit.exempt;

@@ -61,6 +61,7 @@ inline boost::json::value to_json(const listener_status& l) {
         {"connections_active", k.connections_active},
         {"idle_timeouts", k.idle_timeouts},
         {"write_timeouts", k.write_timeouts},
+        {"frame_timeouts", k.frame_timeouts},
         {"evictions", k.evictions},
         {"accept_failures", k.accept_failures},
         {"protocol_errors", k.protocol_errors},

@@ -9,15 +9,18 @@
 // answers is not allowed to make the gateway buffer without limit), and requests in flight are
 // bounded by the channel's per-master queue (0x06 beyond it).
 //
-// Deadlines: an idle timeout (nothing sent by the master, and no answer owed to it) and a write
-// timeout (an answer that has not drained: the master stopped reading). Both timers are armed
-// lazily, once per deadline period rather than once per request: the hot path only stores a
-// timestamp.
+// Deadlines: an idle timeout (nothing sent by the master, and no answer owed to it), a write
+// timeout (an answer that has not drained: the master stopped reading) and a frame timeout (a
+// request begun and not finished: a slow or stalled master, which the idle timeout misses
+// because every trickled byte is activity). The timers are armed lazily, once per deadline
+// period rather than once per request: the hot path only stores a timestamp (a request that
+// arrives whole, the usual case, costs one store and no timer operation).
 
 #include <gw/codec/adu_buffer.hpp>
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
+#include <gw/gateway/frame_deadline.hpp>
 #include <gw/gateway/listener_counters.hpp>
 #include <gw/gateway/session_table.hpp>
 #include <gw/gateway/steady_clock.hpp>
@@ -48,6 +51,9 @@ struct session_options {
     std::optional<std::chrono::seconds> idle_timeout;  ///< none: never closed for idleness
     /// An answer that has not been taken by the master for this long closes the session.
     std::chrono::milliseconds write_timeout{std::chrono::seconds{10}};
+    /// A request whose first byte arrived this long ago and that is still incomplete closes the
+    /// session (TCP listeners; a serial line ends frames by silence instead).
+    std::optional<std::chrono::milliseconds> frame_timeout;
     /// rtu framing on a serial line: a timer completes frames whose length only silence ends
     /// (user-defined function codes). Off for TCP, where gaps mean nothing.
     bool rtu_silence = false;
@@ -80,6 +86,7 @@ public:
         , idle_timer_{stream_.get_executor()}
         , write_timer_{stream_.get_executor()}
         , silence_timer_{stream_.get_executor()}
+        , frame_timer_{stream_.get_executor()}
         // A serial line ends a frame of unknown length by silence; on TCP a gap means nothing
         // (segments arrive whenever the network delivers them), so frames are predicted only.
         , rtu_rx_{pdu_direction::request,
@@ -111,10 +118,12 @@ public:
         idle_timer_.cancel();
         write_timer_.cancel();
         silence_timer_.cancel();
+        frame_timer_.cancel();
         transport::teardown(stream_);  // a TLS stream: its TCP socket (no close_notify)
         --counters_.connections_active;
         if (why == policy::reason::idle_timeout) ++counters_.idle_timeouts;
         if (why == policy::reason::write_timeout) ++counters_.write_timeouts;
+        if (why == policy::reason::frame_timeout) ++counters_.frame_timeouts;
         if (why == policy::reason::evicted) ++counters_.evictions;
         table_.release(master_);
         pipeline_.on_disconnect(connection_, master_, why);
@@ -162,8 +171,20 @@ private:
             });
     }
 
+    /// The answers the requests of one read produce at once (refusals, the gateway's own
+    /// exceptions, a device that answers in the same turn) leave in one send() after the read,
+    /// not one each: a pipelining master, and above all a flood of refused requests, costs the
+    /// io thread one system call per read instead of one per request.
     void process() {
+        batching_ = true;
+        process_frames();
+        batching_ = false;
+        flush();
+    }
+
+    void process_frames() {
         const auto now = clock_.now();
+        bool framed = false;  // a request completed: what is left began in this read
         if (options_.framing == upstream_framing::mbap) {
             std::size_t offset = 0;
             while (open_) {
@@ -182,6 +203,7 @@ private:
             std::copy(in_.begin() + static_cast<std::ptrdiff_t>(offset),
                       in_.begin() + static_cast<std::ptrdiff_t>(in_size_), in_.begin());
             in_size_ -= offset;
+            track_frame(in_size_ > 0, offset > 0, now);
             return;
         }
         std::span<const std::uint8_t> rest{in_.data(), in_size_};
@@ -191,6 +213,7 @@ private:
             const auto r = rtu_rx_.put(rest, now);
             rest = rest.subspan(r.consumed);
             if (r.status == decode_status::frame) {
+                framed = true;
                 on_request(0, rtu_rx_.unit(), rtu_rx_.pdu(), now);
             } else if (r.status == decode_status::need_more) {
                 break;
@@ -201,6 +224,46 @@ private:
         }
         in_size_ = 0;
         if (options_.rtu_silence) arm_silence();
+        track_frame(rtu_rx_.buffered() > 0, framed, now);
+    }
+
+    /// After each read: whether part of a request is buffered, and whether a request was
+    /// completed in this read (then the part left began in it). The timer is armed only when a
+    /// partial request starts and none is armed; when it fires it closes, re-targets itself at
+    /// the current partial request's deadline, or stops. Nothing else touches it.
+    void track_frame(bool partial, bool framed, transport::time_point now) {
+        if (!options_.frame_timeout || !open_) return;
+        if (!partial) {
+            frame_started_.reset();
+            return;
+        }
+        if (framed || !frame_started_) frame_started_ = now;
+        if (!frame_armed_) arm_frame(*frame_started_ + *options_.frame_timeout);
+    }
+
+    void arm_frame(transport::time_point due) {
+        frame_armed_ = true;
+        frame_timer_.expires_at(steady_clock::to_steady(due));
+        frame_timer_.async_wait([weak = this->weak_from_this()](transport::error_code ec) {
+            if (ec) return;
+            auto self = weak.lock();
+            if (!self) return;
+            self->frame_armed_ = false;
+            if (!self->open_ || !self->frame_started_) return;
+            const auto now = self->clock_.now();
+            const auto limit = *self->options_.frame_timeout;
+            if (self->paused_) {
+                // Reading paused because this master does not take its answers (the write
+                // deadline's business): what it sent since is unread, so the frame's clock
+                // restarts when reading does.
+                self->frame_started_ = now;
+                self->arm_frame(now + limit);
+            } else if (now - *self->frame_started_ >= limit) {
+                self->close(policy::reason::frame_timeout);
+            } else {
+                self->arm_frame(*self->frame_started_ + limit);
+            }
+        });
     }
 
     /// A serial master's frame that only silence can end (a user-defined function code) is
@@ -266,7 +329,7 @@ private:
             const auto rtu = adu.as_rtu();
             pending_.insert(pending_.end(), rtu.begin(), rtu.end());
         }
-        flush();
+        if (!batching_) flush();
     }
 
     void flush() {
@@ -379,12 +442,16 @@ private:
     net::steady_timer idle_timer_;
     net::steady_timer write_timer_;
     net::steady_timer silence_timer_;
+    net::steady_timer frame_timer_;
     rtu_framer rtu_rx_;
     steady_clock clock_;
     router::master_id master_ = 0;
     transport::time_point last_active_{};
     transport::time_point write_started_{};
     std::optional<transport::time_point> silence_armed_;
+    /// When the first byte of the request now partly buffered arrived; none: no partial request.
+    std::optional<transport::time_point> frame_started_;
+    bool frame_armed_ = false;
     std::size_t owed_ = 0;
     bool write_armed_ = false;
     std::array<std::uint8_t, 4096 + max_tcp_adu_size> in_{};
@@ -395,6 +462,7 @@ private:
     bool writing_ = false;
     bool paused_ = false;
     bool closing_ = false;
+    bool batching_ = false;  ///< inside process(): answers wait for its one flush
 };
 
 }  // namespace gw::gateway

@@ -27,6 +27,7 @@ enum class reason : std::uint8_t {
     protocol_error,  ///< the stream broke the framing rules (MBAP protocol id or length)
     source_blocked,  ///< the source kept exceeding its rate limits and is blocked for a while
     not_accessible,  ///< not in the device's accessible IP list (accessible_ip_list.hpp)
+    frame_timeout,   ///< a request begun was not completed in time (a slow or stalled master)
 };
 
 constexpr std::string_view to_string(reason r) noexcept {
@@ -57,6 +58,8 @@ constexpr std::string_view to_string(reason r) noexcept {
             return "source_blocked";
         case reason::not_accessible:
             return "not_accessible";
+        case reason::frame_timeout:
+            return "frame_timeout";
     }
     return "unknown";
 }

@@ -118,6 +118,7 @@ public:
             case reason::not_in_allowlist:
             case reason::evicted:
             case reason::protocol_error:
+            case reason::frame_timeout:  // slowloris: a slot held by a request never finished
                 e.category = event_category::security;
                 e.severity = event_severity::notice;
                 e.outcome = event_outcome::denied;

@@ -590,6 +590,10 @@ inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
         "write_timeout_s", 1, 3'600,
         "Close a connection whose answers have not drained for this long: the master stopped "
         "reading."),
+    key<&tcp_listener_config::frame_timeout>(
+        "frame_timeout_ms", gateway::frame_deadline::min.count(),
+        gateway::frame_deadline::max.count(),
+        "Close a connection that began a request and has not completed it for this long."),
     list_key<tcp_listener_config>("allowlist", 0, gateway::capacity::allowlist_entries,
                                   "Source addresses allowed to connect; see below.",
                                   &read_allowlist, &write_allowlist),

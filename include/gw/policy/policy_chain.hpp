@@ -116,6 +116,7 @@ public:
                 e.severity = event_severity::info;
                 break;
             case reason::not_in_allowlist:
+            case reason::not_accessible:
             case reason::evicted:
             case reason::protocol_error:
             case reason::frame_timeout:  // slowloris: a slot held by a request never finished

@@ -38,6 +38,11 @@ private:
     std::uint8_t size_ = 0;
 };
 
+/// The longest role name, in bytes: one bound for the certificate role reader
+/// (gw/tls/x509_role.hpp), a connection's identity, the authorization rules and audit events.
+inline constexpr std::size_t max_role_length = 64;
+using role_name = bounded_string<max_role_length>;
+
 /// Where a connection's role came from.
 enum class identity_source : std::uint8_t {
     none,                ///< nobody vouched for this connection (plain Modbus TCP)
@@ -48,7 +53,7 @@ enum class identity_source : std::uint8_t {
 struct connection_identity {
     identity_source source = identity_source::none;
     bounded_string<64> subject;  ///< e.g. the certificate's common name
-    bounded_string<32> role;  ///< Modbus/TCP Security role (1.3.6.1.4.1.50316.802.1); empty: none
+    role_name role;  ///< Modbus/TCP Security role (1.3.6.1.4.1.50316.802.1); empty: none
 };
 
 }  // namespace gw::policy

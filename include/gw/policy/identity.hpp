@@ -3,6 +3,8 @@
 // certificate (or, later, a console login) established, and the role the authorization policy
 // checks. Fixed-size, so that policies stay heap-free on every target.
 
+#include <gw/core/limits.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -38,9 +40,8 @@ private:
     std::uint8_t size_ = 0;
 };
 
-/// The longest role name, in bytes: one bound for the certificate role reader
-/// (gw/tls/x509_role.hpp), a connection's identity, the authorization rules and audit events.
-inline constexpr std::size_t max_role_length = 64;
+/// One bound for role names everywhere (gw/core/limits.hpp).
+using gw::max_role_length;
 using role_name = bounded_string<max_role_length>;
 
 /// Where a connection's role came from.

@@ -72,6 +72,8 @@ with gwtest.Env(__doc__) as env:
 
     bad = json.loads(json.dumps(config))
     bad["listeners"][0]["roles_by_source"] = [{"network": "10.0.0.0/8", "role": "viewr"}]
+    for listener in bad["listeners"]:
+        listener["port"] = gwtest.free_port()  # env.gateway() gave its own copy the ports
     path = env.path("bad.json")
     with open(path, "w") as f:
         json.dump(bad, f)

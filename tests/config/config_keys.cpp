@@ -179,8 +179,20 @@ TEST_CASE("every declared range and name reads into its member and writes back u
                 }
                 // The default lies in the declared range.
                 if (const auto def = d.write(S{}); def && !d.required) {
-                    CHECK(def->as_int64() >= d.lo);
-                    CHECK(def->as_int64() <= d.hi);
+                    // A unit range default is written as "first-last".
+                    std::int64_t first = 0;
+                    std::int64_t last = 0;
+                    if (def->is_string()) {
+                        const std::string text(def->as_string());
+                        const auto dash = text.find('-');
+                        REQUIRE(dash != std::string::npos);
+                        first = std::stoll(text.substr(0, dash));
+                        last = std::stoll(text.substr(dash + 1));
+                    } else {
+                        first = last = def->as_int64();
+                    }
+                    CHECK(first >= d.lo);
+                    CHECK(last <= d.hi);
                 }
             }
             for (const std::string_view c : d.choices) {

@@ -76,7 +76,7 @@ TEST_CASE("the top level") {
          "unknown key \"listener\" (did you mean \"listeners\"?)", "\"listener\""},
         {document(serial_channel, tcp_listener, route, "\"extras\": {}"), "extras",
          "unknown key \"extras\"; the top level has the keys \"channels\", \"listeners\", "
-         "\"routes\", \"accessible_ip_list\", \"limits\", \"log\"",
+         "\"routes\", \"accessible_ip_list\", \"limits\", \"log\", \"authorization\"",
          "\"extras\""},
         {"{\"listeners\": [], \"routes\": []}", "", "missing required key \"channels\"", "{"},
         {"{\"channels\": [" + std::string(serial_channel) + "], \"routes\": []}", "",
@@ -873,4 +873,94 @@ TEST_CASE("accessible_ip_list: the switches, the entries, and every refusal nami
     const config_error e = error_of(extra(many));
     CHECK(e.key_path == "accessible_ip_list.entries[16]");
     CHECK(e.message == "more than 16 accessible IP entries");
+}
+
+TEST_CASE("authorization: absent, nothing is enforced; present, roles and rules are read") {
+    CHECK_FALSE(config_of(listener(R"("read_only": true)")).authorization.has_value());
+    const gateway_config c = config_of(
+        document(serial_channel,
+                 R"({"name": "modbus", "protocol": "modbus_tcp", "port": 1502,
+            "roles_by_source": [{"network": "127.0.0.2", "role": "viewer"}]})",
+                 route, R"("authorization": {"roles": {"viewer": [{"functions": [3, 4]}]}})"));
+    REQUIRE(c.authorization.has_value());
+    REQUIRE(c.authorization->roles.size() == 1);
+    const access_rule_config& r = c.authorization->roles[0].rules[0];
+    CHECK(r.functions == std::vector<std::uint8_t>{3, 4});
+    CHECK(r.units == unit_range{1, 247});  // the defaults
+    CHECK(r.addresses == address_range{0, 65535});
+    CHECK(r.access == rule_access::read);
+    CHECK(c.authorization->null_role.empty());  // the NULL role: denied everything
+}
+
+TEST_CASE("authorization: every refusal names its key") {
+    const auto auth = [](std::string_view body) {
+        return document(serial_channel, tcp_listener, route,
+                        "\"authorization\": " + std::string(body));
+    };
+    check({
+        {auth("5"), "authorization", "expected an object, got the number 5", "5\n"},
+        {auth(R"({"rolls": {}})"), "authorization.rolls",
+         "unknown key \"rolls\" (did you mean \"roles\"?)", "\"rolls\""},
+        {auth(R"({"roles": {"bad name": []}})"), "authorization.roles",
+         "\"bad name\" is not a valid role name: use 1 to 64 letters, digits, '_', '-' or '.'",
+         "\"bad name\""},
+        {auth(R"({"roles": {"a": [], "a": []}})"), "authorization.roles.a",
+         "the role \"a\" is defined twice", "\"a\": []}"},
+        {auth(R"({"roles": {"a": [{"access": "read"}]}})"), "authorization.roles.a[0]",
+         "missing required key \"functions\"", "{\"access\""},
+        {auth(R"({"roles": {"a": [{"functions": []}]}})"), "authorization.roles.a[0].functions",
+         "a rule needs at least one function code", "[]"},
+        {auth(R"({"roles": {"a": [{"functions": [128]}]}})"),
+         "authorization.roles.a[0].functions[0]", "128 is out of range 1..127", "128"},
+        {auth(R"({"roles": {"a": [{"functions": [3, 3]}]}})"),
+         "authorization.roles.a[0].functions[1]", "function code 3 is listed twice", "3]"},
+        {auth(R"({"roles": {"a": [{"functions": [3], "addresses": "9-2"}]}})"),
+         "authorization.roles.a[0].addresses", "the range 9-2 is reversed", "\"9-2\""},
+        {auth(R"({"roles": {"a": [{"functions": [3], "addresses": "0-65536"}]}})"),
+         "authorization.roles.a[0].addresses",
+         "\"0-65536\" is not an address or a range such as \"0-99\" (0..65535)", "\"0-65536\""},
+        {auth(R"({"roles": {"a": [{"functions": [3], "units": 248}]}})"),
+         "authorization.roles.a[0].units", "248 is out of range 0..247", "248"},
+        {auth(R"({"roles": {"a": [{"functions": [3], "access": "all"}]}})"),
+         "authorization.roles.a[0].access",
+         "\"all\" is not one of \"read\", \"write\", \"read_write\"", "\"all\""},
+        {auth(R"({"null_role": [{"functions": [3], "colour": 1}]})"),
+         "authorization.null_role[0].colour",
+         "unknown key \"colour\"; a rule has the keys \"functions\", \"units\", \"addresses\", "
+         "\"access\"",
+         "\"colour\""},
+        {document(serial_channel,
+                  R"({"name": "modbus", "protocol": "modbus_tcp", "port": 1502,
+            "roles_by_source": [{"network": "10.0.0.0/8", "role": "hmi"}]})",
+                  route),
+         "listeners[0].roles_by_source[0].role",
+         "roles_by_source needs an \"authorization\" object that defines the role \"hmi\"",
+         "\"hmi\""},
+        {document(serial_channel,
+                  R"({"name": "modbus", "protocol": "modbus_tcp", "port": 1502,
+            "roles_by_source": [{"network": "10.0.0.0/8", "role": "hmj"}]})",
+                  route, R"("authorization": {"roles": {"hmi": []}})"),
+         "listeners[0].roles_by_source[0].role",
+         "no role is named \"hmj\" in authorization.roles (did you mean \"hmi\"?)", "\"hmj\""},
+        {listener(R"("roles_by_source": [{"network": "10.0.0.1/8", "role": "hmi"}])"),
+         "listeners[0].roles_by_source[0].network",
+         "\"10.0.0.1/8\" has host bits set: write \"10.0.0.0/8\" for the network, or "
+         "\"10.0.0.1\" for the one host",
+         "\"10.0.0.1/8\""},
+    });
+    // The capacities: 33 roles, 33 rules.
+    std::string roles = R"({"roles": {)";
+    for (int i = 0; i <= 32; ++i)
+        roles += (i == 0 ? "\"r" : ", \"r") + std::to_string(i) + "\": []";
+    roles += "}}";
+    const config_error e = error_of(auth(roles));
+    CHECK(e.key_path == "authorization.roles.r32");
+    CHECK(e.message == "more than 32 roles");
+    std::string rules = R"({"null_role": [)";
+    for (int i = 0; i <= 32; ++i)
+        rules += std::string(i == 0 ? "" : ", ") + R"({"functions": [3]})";
+    rules += "]}";
+    const config_error e2 = error_of(auth(rules));
+    CHECK(e2.key_path == "authorization.null_role[32]");
+    CHECK(e2.message == "more than 32 rules");
 }

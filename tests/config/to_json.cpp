@@ -47,7 +47,10 @@ constexpr std::string_view every_key = R"({
                       "listener_requests_per_s": 900, "listener_burst": 1800,
                       "source_connections_per_s": 2, "source_connection_burst": 3,
                       "block_after": 0, "block_window_s": 30, "block_for_s": 600,
-                      "audit_window_s": 5, "exempt": [ "10.1.0.0/16", "::1" ] } },
+                      "audit_window_s": 5, "exempt": [ "10.1.0.0/16", "::1" ] },
+      "read_only": true,
+      "roles_by_source": [ { "network": "10.1.0.0/16", "role": "hmi" },
+                           { "network": "10.2.0.7", "role": "viewer" } ] },
     { "name": "priority", "protocol": "rtu_over_tcp", "address": "::1", "port": 7502,
       "priority": "high" },
     { "name": "serial_in", "protocol": "rtu_serial", "device": "/dev/ttyS1", "baud": 115200,
@@ -67,6 +70,16 @@ constexpr std::string_view every_key = R"({
                                        { "network": "10.0.0.5", "active": false } ] },
   "limits": { "max_connections": 100 },
   "log": { "level": "warning", "event_log_capacity": 500 },
+  "authorization": {
+    "roles": {
+      "hmi": [ { "functions": [3, 16, 23], "units": "1-3", "addresses": "0-99",
+                 "access": "read_write" },
+               { "functions": [8], "units": 0, "addresses": 0, "access": "read" } ],
+      "viewer": [ { "functions": [4], "units": 5, "addresses": "10-10", "access": "write" } ],
+      "empty": [],
+    },
+    "null_role": [ { "functions": [43], "units": "1-247", "addresses": 14, "access": "read" } ],
+  },
 })";
 
 gateway_config every_key_expected() {
@@ -152,6 +165,9 @@ gateway_config every_key_expected() {
     t1.rate_limit.audit_window = 5s;
     t1.rate_limit.exempt = {parse_ip_network("10.1.0.0/16").network,
                             parse_ip_network("::1").network};
+    t1.read_only = true;
+    t1.roles_by_source = {{parse_ip_network("10.1.0.0/16").network, "hmi"},
+                          {parse_ip_network("10.2.0.7").network, "viewer"}};
     modbus.endpoint = t1;
     c.listeners.push_back(modbus);
 
@@ -191,6 +207,21 @@ gateway_config every_key_expected() {
                                     {parse_ip_network("10.0.0.5").network, false}};
     c.limits.max_connections = 100;
     c.log = log_config{log_level::warning, 500};
+    authorization_config a;
+    a.roles = {
+        role_config{
+            "hmi",
+            {access_rule_config{
+                 {3, 16, 23}, unit_range{1, 3}, address_range{0, 99}, rule_access::read_write},
+             access_rule_config{{8}, unit_range{0, 0}, address_range{0, 0}, rule_access::read}}},
+        role_config{
+            "viewer",
+            {access_rule_config{{4}, unit_range{5, 5}, address_range{10, 10}, rule_access::write}}},
+        role_config{"empty", {}},
+    };
+    a.null_role = {
+        access_rule_config{{43}, unit_range{1, 247}, address_range{14, 14}, rule_access::read}};
+    c.authorization = a;
     return c;
 }
 
@@ -212,6 +243,7 @@ TEST_CASE("every key is read into the model") {
     CHECK(parsed.accessible_ip_list == expected.accessible_ip_list);
     CHECK(parsed.limits == expected.limits);
     CHECK(parsed.log == expected.log);
+    CHECK(parsed.authorization == expected.authorization);
     CHECK(parsed == expected);
 }
 
@@ -287,7 +319,9 @@ TEST_CASE("to_json layout") {
         "block_for_s": 300,
         "audit_window_s": 10,
         "exempt": []
-      }
+      },
+      "read_only": false,
+      "roles_by_source": []
     }
   ],
   "routes": [

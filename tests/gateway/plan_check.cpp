@@ -104,3 +104,35 @@ TEST_CASE("a frame timeout outside the engine's bounds is refused; a changed one
     CHECK(changes_needing_restart(before, after).empty());
     CHECK(describe_changes(before, after) == "listener 'modbus' limits, timeouts or priority");
 }
+
+TEST_CASE("authorization: an impossible database is a plan error; a changed one is reported") {
+    const gateway_plan base = two_lines();
+    CHECK(check_plan(base).empty());  // no authorization: nothing to check
+
+    gateway_plan many = base;
+    many.authorization.enabled = true;
+    gw::policy::access_rule read;
+    read.functions = {3};
+    for (std::size_t i = 0; i <= capacity::authorization_roles; ++i)
+        many.authorization.roles.push_back({"r" + std::to_string(i), {read}});
+    CHECK(check_plan(many) == "authorization: too many roles");
+    many.authorization.roles.pop_back();
+    CHECK(check_plan(many).empty());  // exactly the capacity
+
+    gateway_plan rules = base;
+    rules.authorization.enabled = true;
+    rules.authorization.null_role.assign(capacity::authorization_rules + 1, read);
+    CHECK(check_plan(rules) == "authorization: too many rules for the NULL role");
+
+    gateway_plan off = base;
+    off.listeners[0].roles_by_source = {{gw::policy::parse_ip_network("10.0.0.0/8").network, "r"}};
+    CHECK(check_plan(off) ==
+          "listener 'modbus': roles_by_source needs authorization to be enabled");
+
+    gateway_plan changed = base;
+    changed.authorization.enabled = true;
+    changed.listeners[0].read_only = true;
+    CHECK(changes_needing_restart(base, changed).empty());  // applied live
+    CHECK(describe_changes(base, changed) ==
+          "listener 'modbus' authorization, authorization rules");
+}

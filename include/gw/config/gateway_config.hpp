@@ -38,6 +38,8 @@ using listener_protocol = gateway::listener_protocol;
 /// high: requests from this listener go ahead of normal ones in each channel's queue.
 using priority_class = router::priority_class;
 enum class log_level : std::uint8_t { debug, info, notice, warning, error };
+/// What an authorization rule grants (policy::access_mode, by index rather than bit value).
+enum class rule_access : std::uint8_t { read, write, read_write };
 
 /// Names as they appear in the file, indexed by the enumerator's value.
 template <class Enum>
@@ -75,6 +77,11 @@ template <>
 struct enum_names<log_level> {
     static constexpr std::array<std::string_view, 5> values{"debug", "info", "notice", "warning",
                                                             "error"};
+};
+
+template <>
+struct enum_names<rule_access> {
+    static constexpr std::array<std::string_view, 3> values{"read", "write", "read_write"};
 };
 
 template <class Enum>
@@ -194,6 +201,14 @@ struct rate_limit_config {
     friend bool operator==(const rate_limit_config&, const rate_limit_config&) = default;
 };
 
+/// A listener's rule for plain Modbus TCP: peers in `network` get `role` (first match wins).
+struct source_role_config {
+    ip_network network{};
+    std::string role;
+
+    friend bool operator==(const source_role_config&, const source_role_config&) = default;
+};
+
 /// A Modbus TCP or RTU-over-TCP listening socket.
 struct tcp_listener_config {
     std::string address = "127.0.0.1";   ///< an IP literal; 0.0.0.0 or :: for every interface
@@ -209,6 +224,10 @@ struct tcp_listener_config {
     std::chrono::milliseconds frame_timeout = gateway::frame_deadline::fallback;
     std::vector<ip_network> allowlist;  ///< empty: every source may connect
     rate_limit_config rate_limit;
+    /// Every write is answered with exception 01, whatever the role.
+    bool read_only = false;
+    /// Roles by source network, for connections without a client certificate.
+    std::vector<source_role_config> roles_by_source;
 
     friend bool operator==(const tcp_listener_config&, const tcp_listener_config&) = default;
 };
@@ -261,6 +280,40 @@ struct accessible_ip_list_config {
                            const accessible_ip_list_config&) = default;
 };
 
+/// Addresses first..last (0..65535), or for FC 8 sub-functions and FC 43 MEI types.
+struct address_range {
+    std::uint16_t first = 0;
+    std::uint16_t last = 65535;
+
+    friend constexpr bool operator==(const address_range&, const address_range&) = default;
+};
+
+/// One authorization rule: these function codes, on these units, at these addresses, for
+/// reading, writing or both (gw/policy/authorization_policy.hpp says what each code touches).
+struct access_rule_config {
+    std::vector<std::uint8_t> functions;
+    unit_range units{1, 247};  ///< broadcasts (unit 0) need a rule of their own
+    address_range addresses{};
+    rule_access access = rule_access::read;
+
+    friend bool operator==(const access_rule_config&, const access_rule_config&) = default;
+};
+
+struct role_config {
+    std::string name;
+    std::vector<access_rule_config> rules;
+
+    friend bool operator==(const role_config&, const role_config&) = default;
+};
+
+/// The "authorization" object: present, every listener checks every request against it.
+struct authorization_config {
+    std::vector<role_config> roles;             ///< in the file's order
+    std::vector<access_rule_config> null_role;  ///< empty: connections without a role get nothing
+
+    friend bool operator==(const authorization_config&, const authorization_config&) = default;
+};
+
 struct gateway_config {
     std::vector<channel_config> channels;
     std::vector<listener_config> listeners;
@@ -268,6 +321,9 @@ struct gateway_config {
     accessible_ip_list_config accessible_ip_list;
     limits_config limits;
     log_config log;
+    /// Absent: plain listeners trust their allowlist (no rules are checked; read_only still
+    /// applies).
+    std::optional<authorization_config> authorization;
 
     friend bool operator==(const gateway_config&, const gateway_config&) = default;
 };

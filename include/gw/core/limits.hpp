@@ -39,4 +39,9 @@ inline constexpr std::uint32_t address_space = 65536;
 inline constexpr std::uint16_t coil_on = 0xFF00;
 inline constexpr std::uint16_t coil_off = 0x0000;
 
+/// The longest Modbus/TCP Security role name, in bytes: one bound for the certificate role
+/// reader (gw/tls/x509_role.hpp), a connection's identity, the authorization rules and audit
+/// events. The specification leaves the length open; 64 holds any sensible name.
+inline constexpr std::size_t max_role_length = 64;
+
 }  // namespace gw

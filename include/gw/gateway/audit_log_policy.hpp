@@ -117,6 +117,18 @@ struct audit_log_policy {
             line += " unit=" + std::to_string(e.unit);
         }
         if (e.function != 0) line += " function=" + std::to_string(e.function);
+        if (e.kind == policy::event_kind::request_refused &&
+            static_cast<policy::reason>(e.reason) == policy::reason::unauthorized) {
+            // Role names come from certificates too: the reader refuses control characters,
+            // so the name cannot break the line; "-" is the NULL role.
+            line += " role=";
+            line += e.role.empty() ? std::string_view{"-"} : e.role.view();
+            if (e.quantity != 0) {
+                line += " address=" + std::to_string(e.address);
+                if (e.quantity > 1)
+                    line += "-" + std::to_string(std::uint32_t{e.address} + e.quantity - 1u);
+            }
+        }
         // A rate-limited flood is logged once per source and window: the count says how many
         // refusals that one line stands for.
         if (e.repeats != 0) line += " repeats=" + std::to_string(e.repeats);

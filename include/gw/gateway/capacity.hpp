@@ -27,6 +27,11 @@ inline constexpr std::size_t accessible_ip_entries = 16;
 inline constexpr std::size_t rate_limit_sources = 1024;
 /// Networks per listener that are rate limited but never blocked.
 inline constexpr std::size_t rate_limit_exempt = 16;
+/// Authorization roles (the NULL role not counted), rules per role (and for the NULL role),
+/// and roles-by-source-network rules per listener.
+inline constexpr std::size_t authorization_roles = 32;
+inline constexpr std::size_t authorization_rules = 32;
+inline constexpr std::size_t roles_by_source = 16;
 /// In-memory audit events (the MGate MB3000-G2 keeps 10,000, guide 3.6). The configured
 /// `log.event_log_capacity` may be smaller, never larger.
 inline constexpr std::size_t event_log = 10'000;

@@ -64,8 +64,8 @@ using gateway_event_log = policy::event_log<capacity::event_log>;
 template <class... Extra>
 using gateway_policies_with =
     policy::policy_chain<shutdown_policy, gateway_accessible_ips, gateway_allowlist,
-                         gateway_connection_limits, gateway_rate_limits, Extra...,
-                         gateway_event_log, audit_log_policy>;
+                         gateway_connection_limits, gateway_rate_limits, gateway_authorization,
+                         Extra..., gateway_event_log, audit_log_policy>;
 using gateway_policies = gateway_policies_with<>;
 using gateway_pipeline = pipeline::pipeline<gateway_router, gateway_policies>;
 
@@ -446,6 +446,15 @@ private:
                        std::to_string(l.rate_limit_exempt.size()) + " exempt networks, at most " +
                        std::to_string(capacity::rate_limit_exempt) + "; every rate needs a burst)";
         }
+        const bool authorized = with_authorization_settings(plan, [&](const auto& s) {
+            return policies_.template get<gateway_authorization>().set(s);
+        });
+        if (!authorized)
+            return "authorization: the rules are refused (at most " +
+                   std::to_string(capacity::authorization_roles) + " roles of " +
+                   std::to_string(capacity::authorization_rules) + " rules, " +
+                   std::to_string(capacity::roles_by_source) +
+                   " roles_by_source rules per listener, every named role defined)";
         limits.set_global_limit(plan.max_connections);
         if (!policies_.template get<gateway_event_log>().set_capacity(plan.event_log_capacity))
             return "log.event_log_capacity " + std::to_string(plan.event_log_capacity) +

@@ -5,6 +5,7 @@
 #include <gw/gateway/frame_deadline.hpp>
 #include <gw/gateway/reopen_backoff.hpp>
 #include <gw/policy/accessible_ip_list.hpp>
+#include <gw/policy/authorization_policy.hpp>
 #include <gw/policy/connection_limit_policy.hpp>
 #include <gw/policy/ip_network.hpp>
 #include <gw/policy/rate_limit_policy.hpp>
@@ -54,6 +55,14 @@ enum class listener_protocol : std::uint8_t {
     rtu_serial,    ///< a serial line on which a master polls gw (gw is the slave side)
 };
 
+/// A peer in `network` (without a client certificate) is checked as `role`.
+struct source_role_plan {
+    policy::ip_network network{};
+    std::string role;
+
+    friend bool operator==(const source_role_plan&, const source_role_plan&) = default;
+};
+
 /// An upstream listener: where masters reach the gateway.
 struct listener_plan {
     std::string name;
@@ -75,6 +84,25 @@ struct listener_plan {
     /// in rate_limit_exempt, which the plan owns.
     policy::rate_limit_settings rate_limit{};
     std::vector<policy::ip_network> rate_limit_exempt;
+    bool read_only = false;  ///< every write access is refused (exception 01)
+    std::vector<source_role_plan> roles_by_source;  ///< first match wins
+};
+
+struct role_plan {
+    std::string name;
+    std::vector<policy::access_rule> rules;
+
+    friend bool operator==(const role_plan&, const role_plan&) = default;
+};
+
+/// The rules database (gw/policy/authorization_policy.hpp). Not enabled: no listener checks
+/// rules (a configuration without "authorization"); enabled: every listener does.
+struct authorization_plan {
+    bool enabled = false;
+    std::vector<role_plan> roles;
+    std::vector<policy::access_rule> null_role;  ///< empty: the NULL role is denied everything
+
+    friend bool operator==(const authorization_plan&, const authorization_plan&) = default;
 };
 
 /// The device-wide accessible IP list (MGate 5000 guide 3.4; gw/policy/accessible_ip_list.hpp).
@@ -98,6 +126,7 @@ struct gateway_plan {
     std::size_t event_log_capacity = 10'000;  ///< audit events kept in memory
     /// On stop, how long sessions may take to send the answers they owe before they are closed.
     std::chrono::milliseconds stop_flush_timeout{2000};
+    authorization_plan authorization;
 };
 
 }  // namespace gw::gateway

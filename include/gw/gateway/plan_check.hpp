@@ -25,6 +25,28 @@ using gateway_rate_limits =
 /// The runtime's accessible IP list.
 using gateway_accessible_ips = policy::accessible_ip_list<capacity::accessible_ip_entries>;
 
+/// The runtime's authorization policy (its capacities are the configuration's bounds).
+using gateway_authorization =
+    policy::authorization_policy<capacity::listeners, capacity::authorization_roles,
+                                 capacity::authorization_rules, capacity::roles_by_source>;
+
+/// Calls f(settings) with the policy's view of `plan`'s rules (spans into `plan` and into
+/// vectors that live for the call) and returns what f returns.
+template <class F>
+auto with_authorization_settings(const gateway_plan& plan, F&& f) {
+    std::vector<policy::role_rules> roles;
+    for (const auto& r : plan.authorization.roles)
+        roles.push_back({r.name, r.rules});
+    std::vector<std::vector<policy::source_role>> sources(plan.listeners.size());
+    std::vector<policy::listener_authorization> listeners;
+    for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
+        for (const auto& sr : plan.listeners[i].roles_by_source)
+            sources[i].push_back({sr.network, sr.role});
+        listeners.push_back({plan.authorization.enabled, plan.listeners[i].read_only, sources[i]});
+    }
+    return f(policy::authorization_settings{roles, plan.authorization.null_role, listeners});
+}
+
 /// Builds the route table of `plan` into `out`; an error names the first route it cannot take.
 inline std::string build_routes(const gateway_plan& plan, plan_route_table& out) {
     out.clear();
@@ -85,6 +107,8 @@ inline std::string check_plan(const gateway_plan& plan) {
             return which + ": frame_timeout_ms " + std::to_string(l.frame_timeout.count()) +
                    " is outside " + std::to_string(frame_deadline::min.count()) + ".." +
                    std::to_string(frame_deadline::max.count());
+        if (!l.roles_by_source.empty() && !plan.authorization.enabled)
+            return which + ": roles_by_source needs authorization to be enabled";
         const auto same_name =
             std::count_if(plan.listeners.begin(), plan.listeners.end(),
                           [&](const listener_plan& o) { return o.name == l.name; });
@@ -96,6 +120,9 @@ inline std::string check_plan(const gateway_plan& plan) {
                           [&](const channel_plan& o) { return o.name == c.name; });
         if (same_name > 1) return "channel '" + c.name + "': the name is used twice";
     }
+    if (const char* why = with_authorization_settings(
+            plan, [](const auto& s) { return gateway_authorization::refusal(s); }))
+        return std::string{"authorization: "} + why;
     plan_route_table routes;
     return build_routes(plan, routes);
 }
@@ -182,11 +209,14 @@ inline std::string describe_changes(const gateway_plan& before, const gateway_pl
             parts.push_back("listener '" + b.name + "' limits, timeouts or priority");
         if (!a.rate_limit.same_limits(b.rate_limit) || a.rate_limit_exempt != b.rate_limit_exempt)
             parts.push_back("listener '" + b.name + "' rate limits");
+        if (a.read_only != b.read_only || a.roles_by_source != b.roles_by_source)
+            parts.push_back("listener '" + b.name + "' authorization");
     }
     if (before.accessible_ips != after.accessible_ips)
         parts.push_back("accessible IP list (" +
                         std::string(after.accessible_ips.list_active ? "active" : "inactive") +
                         ", " + std::to_string(after.accessible_ips.entries.size()) + " entries)");
+    if (!(before.authorization == after.authorization)) parts.push_back("authorization rules");
     if (before.max_connections != after.max_connections) parts.push_back("limits");
     if (before.event_log_capacity != after.event_log_capacity)
         parts.push_back("event log capacity");

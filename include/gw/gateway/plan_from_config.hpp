@@ -39,6 +39,28 @@ inline policy::rate_limit_settings to_rate_limit_settings(const config::rate_lim
     return s;
 }
 
+inline policy::access_rule to_access_rule(const config::access_rule_config& c) {
+    policy::access_rule r;
+    for (const std::uint8_t fc : c.functions)
+        (void)r.functions.add(fc);  // 1..127, as the reader accepts them
+    r.first_unit = c.units.first;
+    r.last_unit = c.units.last;
+    r.first_address = c.addresses.first;
+    r.last_address = c.addresses.last;
+    r.access = c.access == config::rule_access::read    ? policy::access_mode::read
+               : c.access == config::rule_access::write ? policy::access_mode::write
+                                                        : policy::access_mode::read_write;
+    return r;
+}
+
+inline std::vector<policy::access_rule> to_access_rules(
+    const std::vector<config::access_rule_config>& rules) {
+    std::vector<policy::access_rule> out;
+    for (const auto& r : rules)
+        out.push_back(to_access_rule(r));
+    return out;
+}
+
 /// `simulator_device(name)` returns the serial device a simulator channel's simulator serves.
 inline gateway_plan plan_from_config(
     const config::gateway_config& c,
@@ -49,6 +71,12 @@ inline gateway_plan plan_from_config(
                            c.accessible_ip_list.entries};
     plan.max_connections = c.limits.max_connections;
     plan.event_log_capacity = c.log.event_log_capacity;
+    if (c.authorization) {
+        plan.authorization.enabled = true;
+        for (const auto& role : c.authorization->roles)
+            plan.authorization.roles.push_back({role.name, to_access_rules(role.rules)});
+        plan.authorization.null_role = to_access_rules(c.authorization->null_role);
+    }
     for (const auto& ch : c.channels) {
         channel_plan p;
         p.name = ch.name;
@@ -107,6 +135,9 @@ inline gateway_plan plan_from_config(
             p.allowlist = t->allowlist;  // the config holds policy networks
             p.rate_limit = to_rate_limit_settings(t->rate_limit);
             p.rate_limit_exempt = t->rate_limit.exempt;
+            p.read_only = t->read_only;
+            for (const auto& sr : t->roles_by_source)
+                p.roles_by_source.push_back({sr.network, sr.role});
         } else {
             p.serial = to_serial_settings(std::get<config::serial_line_config>(l.endpoint));
         }

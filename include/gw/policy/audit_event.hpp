@@ -3,6 +3,7 @@
 // channel event becomes one of these (MGate MB3000-G2 guide 3.6: categories and severities).
 
 #include <gw/core/time.hpp>
+#include <gw/policy/identity.hpp>
 #include <gw/policy/ip_network.hpp>
 
 #include <array>
@@ -80,6 +81,11 @@ struct audit_event {
     /// For a refusal: like refusals of the same source not audited since the last one that was
     /// (a rate limiter audits a flood once per window, with this count).
     std::uint32_t repeats = 0;
+    /// For a request refused by authorization: the address window it asked for (quantity 0:
+    /// none) and the role it was checked as (empty: the NULL role).
+    std::uint16_t address = 0;
+    std::uint16_t quantity = 0;
+    role_name role{};
 };
 
 }  // namespace gw::policy

@@ -79,6 +79,12 @@ struct decision {
     bool audit = true;
     /// Refusals of the same source that were not audited since its last audited one.
     std::uint32_t repeats = 0;
+    /// For a request refused by authorization: the role it was checked as (empty: the NULL
+    /// role; the view points into the policy or the connection, alive while the chain audits)
+    /// and the refused access's window (quantity 0: the function has no address).
+    std::string_view role{};
+    std::uint16_t address = 0;
+    std::uint16_t quantity = 0;
 
     static constexpr decision allow() noexcept { return {}; }
     static constexpr decision deny(reason r,

@@ -3,6 +3,8 @@
 // certificate (or, later, a console login) established, and the role the authorization policy
 // checks. Fixed-size, so that policies stay heap-free on every target.
 
+#include <gw/core/limits.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -38,6 +40,10 @@ private:
     std::uint8_t size_ = 0;
 };
 
+/// One bound for role names everywhere (gw/core/limits.hpp).
+using gw::max_role_length;
+using role_name = bounded_string<max_role_length>;
+
 /// Where a connection's role came from.
 enum class identity_source : std::uint8_t {
     none,                ///< nobody vouched for this connection (plain Modbus TCP)
@@ -48,7 +54,7 @@ enum class identity_source : std::uint8_t {
 struct connection_identity {
     identity_source source = identity_source::none;
     bounded_string<64> subject;  ///< e.g. the certificate's common name
-    bounded_string<32> role;  ///< Modbus/TCP Security role (1.3.6.1.4.1.50316.802.1); empty: none
+    role_name role;  ///< Modbus/TCP Security role (1.3.6.1.4.1.50316.802.1); empty: none
 };
 
 }  // namespace gw::policy

@@ -148,6 +148,9 @@ public:
             e.unit = r.unit;
             e.function = r.pdu.empty() ? 0 : r.pdu[0];
             e.repeats = d.repeats;
+            e.address = d.address;
+            e.quantity = d.quantity;
+            (void)e.role.assign(d.role);  // at most max_role_length: both sides use it
             if (d.audit) emit(e);
         }
         return d;

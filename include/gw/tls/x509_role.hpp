@@ -12,6 +12,8 @@
 //
 // Freestanding: no heap, no exceptions, no OS headers (the engine's rules, tests/headers).
 
+#include <gw/core/limits.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -34,7 +36,7 @@ enum class role_error {
 /// A role is a short name matched against the configuration's role list. 64 bytes holds any
 /// sensible name and bounds what a peer can put into logs and comparisons; the specification
 /// leaves the length open, so a longer one is refused rather than truncated.
-inline constexpr std::size_t max_role_bytes = 64;
+inline constexpr std::size_t max_role_bytes = max_role_length;
 
 /// Nesting of constructed elements, Certificate = 1. Real certificates need 5 to 7 (an explicit
 /// EC curve in the key); the bound keeps the validating skip's recursion small on hostile input.

@@ -11,6 +11,7 @@
 #include <gw/config/gateway_config.hpp>
 #include <gw/config/ip_network.hpp>
 #include <gw/gateway/capacity.hpp>
+#include <gw/policy/identity.hpp>
 #include <gw/router/channel_options.hpp>
 
 #include <boost/json/value.hpp>
@@ -573,6 +574,305 @@ inline bool read_rate_limit(value_reader& r, const key_decl<tcp_listener_config>
     return true;
 }
 
+// ---- authorization ---------------------------------------------------------------------------
+
+inline constexpr std::int64_t max_function_code = 127;
+
+/// Role names are matched against certificate roles and printed in audit lines: the charset of
+/// names, at most policy::max_role_length bytes (a certificate role with other characters
+/// matches no role and is denied).
+inline bool valid_role_name(std::string_view s) {
+    return !s.empty() && s.size() <= policy::max_role_length &&
+           std::all_of(s.begin(), s.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-' || c == '.';
+           });
+}
+inline const std::string role_name_rule = "is not a valid role name: use 1 to " +
+                                          std::to_string(policy::max_role_length) +
+                                          " letters, digits, '_', '-' or '.'";
+
+inline bool check_role(value_reader& r, const json_value& v, const path_t& p,
+                       const std::string& s) {
+    return valid_role_name(s) || r.fail_at(v, p, quote_text(s) + " " + role_name_rule);
+}
+
+inline bool read_functions(value_reader& r, const key_decl<access_rule_config>& d,
+                           const json_value& v, const path_t& p, access_rule_config& out) {
+    if (!r.expect(v, p, json_kind::array, "an array of function codes such as [3, 4]")) {
+        return false;
+    }
+    if (v.elements.empty()) {
+        return r.fail_at(v, p, "a rule needs at least one function code");
+    }
+    out.functions.clear();
+    for (std::size_t i = 0; i < v.elements.size(); ++i) {
+        std::int64_t fc = 0;
+        if (!r.integer_value(v.elements[i], element_path(p, i), 1, max_function_code, fc)) {
+            return false;
+        }
+        const auto code = static_cast<std::uint8_t>(fc);
+        if (std::find(out.functions.begin(), out.functions.end(), code) != out.functions.end()) {
+            return r.fail_at(v.elements[i], element_path(p, i),
+                             "function code " + std::to_string(fc) + " is listed twice");
+        }
+        if (out.functions.size() == static_cast<std::size_t>(d.hi)) {
+            return r.fail_at(v.elements[i], element_path(p, i), "too many function codes");
+        }
+        out.functions.push_back(code);
+    }
+    return true;
+}
+
+inline std::optional<bj::value> write_functions(const access_rule_config& c) {
+    bj::array a;
+    for (const std::uint8_t fc : c.functions) {
+        a.emplace_back(std::int64_t{fc});
+    }
+    return bj::value(std::move(a));
+}
+
+inline bool parse_address(std::string_view s, std::int64_t& out) {
+    if (s.empty() || s.size() > 5 ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+    }
+    out = 0;
+    for (const char c : s) {
+        out = out * 10 + (c - '0');
+    }
+    return out <= 65535;
+}
+
+inline bool read_addresses(value_reader& r, const key_decl<access_rule_config>&,
+                           const json_value& v, const path_t& p, access_rule_config& out) {
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    if (v.kind == json_kind::string) {
+        const std::string_view s = v.string;
+        const std::size_t dash = s.find('-');
+        if (!parse_address(s.substr(0, dash), first) ||
+            (dash != std::string_view::npos && !parse_address(s.substr(dash + 1), last))) {
+            return r.fail_at(
+                v, p, quote_text(s) + " is not an address or a range such as \"0-99\" (0..65535)");
+        }
+        last = dash == std::string_view::npos ? first : last;
+        if (first > last) {
+            return r.fail_at(v, p, "the range " + std::string(s) + " is reversed");
+        }
+    } else if (v.kind == json_kind::integer || v.kind == json_kind::unsigned_integer ||
+               v.kind == json_kind::floating) {
+        if (!r.integer_value(v, p, 0, 65535, first)) {
+            return false;
+        }
+        last = first;
+    } else {
+        return r.wrong_type(v, p, "an address in 0..65535 or a range such as \"0-99\"");
+    }
+    out.addresses = {static_cast<std::uint16_t>(first), static_cast<std::uint16_t>(last)};
+    return true;
+}
+
+inline std::optional<bj::value> write_addresses(const access_rule_config& c) {
+    const address_range& a = c.addresses;
+    return a.first == a.last
+               ? bj::value(std::int64_t{a.first})
+               : bj::value(bj::string_view(std::to_string(a.first) + "-" + std::to_string(a.last)));
+}
+
+template <class S>
+constexpr key_decl<S> optional_key(key_decl<S> d) {
+    d.required = false;
+    return d;
+}
+template <class S>
+constexpr key_decl<S> required_key(key_decl<S> d) {
+    d.required = true;
+    return d;
+}
+
+inline constexpr key_decl<access_rule_config> rule_keys[] = {
+    required_key(list_key<access_rule_config>(
+        "functions", 1, max_function_code,
+        "The function codes (1..127) the rule grants; gw/policy/modbus_access.hpp and the text "
+        "below say what each one accesses.",
+        &read_functions, &write_functions)),
+    optional_key(units_key<&access_rule_config::units>(
+        0, "The unit ids: `5`, `\"5\"` or `\"1-10\"`; a broadcast (unit 0) needs `\"units\": 0`.")),
+    {.key = "addresses",
+     .shape = key_shape::string,
+     .range_text = "0..65535",
+     .doc = "The addresses (`\"0-99\"` or one address): coils or registers of the function's "
+            "table, FC 8's sub-function, FC 43's MEI type.",
+     .read = &read_addresses,
+     .write = &write_addresses},
+    key<&access_rule_config::access>("access", "What the rule grants."),
+};
+
+inline bool read_rule_list(value_reader& r, const json_value& v, const path_t& p, std::size_t max,
+                           std::vector<access_rule_config>& out) {
+    if (!r.expect(v, p, json_kind::array, "an array of rules")) {
+        return false;
+    }
+    out.clear();
+    for (std::size_t i = 0; i < v.elements.size(); ++i) {
+        const json_value& e = v.elements[i];
+        const path_t ep = element_path(p, i);
+        if (i == max) {
+            return r.fail_at(e, ep, "more than " + std::to_string(max) + " rules");
+        }
+        access_rule_config rule;
+        if (!r.expect(e, ep, json_kind::object, "an object (a rule)") ||
+            !r.check_keys(e, ep, key_names({}, rule_keys), "a rule") ||
+            !r.read_keys(rule_keys, e, ep, rule)) {
+            return false;
+        }
+        out.push_back(std::move(rule));
+    }
+    return true;
+}
+
+inline bj::array write_rule_list(const std::vector<access_rule_config>& rules) {
+    bj::array a;
+    for (const access_rule_config& rule : rules) {
+        a.emplace_back(write_keys(rule_keys, rule));
+    }
+    return a;
+}
+
+inline bool read_roles(value_reader& r, const key_decl<authorization_config>& d,
+                       const json_value& v, const path_t& p, authorization_config& out) {
+    if (!r.expect(v, p, json_kind::object,
+                  "an object: role name -> array of rules, such as {\"viewer\": [...]}")) {
+        return false;
+    }
+    out.roles.clear();
+    const auto max = static_cast<std::size_t>(d.hi);
+    for (std::size_t i = 0; i < v.members.size(); ++i) {
+        const json_member& m = v.members[i];
+        const path_t mp = valid_role_name(m.key) ? member_path(p, m.key) : p;
+        if (!valid_role_name(m.key)) {
+            return r.fail(m.key_offset, mp, quote_text(m.key) + " " + role_name_rule);
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (v.members[j].key == m.key) {
+                return r.fail(m.key_offset, mp,
+                              "the role " + quote_text(m.key) + " is defined twice");
+            }
+        }
+        if (i == max) {
+            return r.fail(m.key_offset, mp, "more than " + std::to_string(max) + " roles");
+        }
+        role_config role;
+        role.name = m.key;
+        if (!read_rule_list(r, m.value, mp, gateway::capacity::authorization_rules, role.rules)) {
+            return false;
+        }
+        out.roles.push_back(std::move(role));
+    }
+    return true;
+}
+
+inline std::optional<bj::value> write_roles(const authorization_config& c) {
+    bj::object o;
+    for (const role_config& role : c.roles) {
+        o.emplace(role.name, write_rule_list(role.rules));
+    }
+    return bj::value(std::move(o));
+}
+
+inline bool read_null_role(value_reader& r, const key_decl<authorization_config>& d,
+                           const json_value& v, const path_t& p, authorization_config& out) {
+    return read_rule_list(r, v, p, static_cast<std::size_t>(d.hi), out.null_role);
+}
+
+inline std::optional<bj::value> write_null_role(const authorization_config& c) {
+    return bj::value(write_rule_list(c.null_role));
+}
+
+inline constexpr key_decl<authorization_config> authorization_keys[] = {
+    {.key = "roles",
+     .shape = key_shape::object,
+     .hi = gateway::capacity::authorization_roles,
+     .doc = "Role name -> array of rules (at most 32 roles of 32 rules); see below.",
+     .read = &read_roles,
+     .write = &write_roles},
+    list_key<authorization_config>(
+        "null_role", 0, gateway::capacity::authorization_rules,
+        "The rules of connections without a role (R-23); none: they are denied everything.",
+        &read_null_role, &write_null_role),
+};
+inline constexpr std::string_view authorization_what = "\"authorization\"";
+
+inline bool read_authorization(value_reader& r, const key_decl<gateway_config>&,
+                               const json_value& v, const path_t& p, gateway_config& out) {
+    authorization_config& a = out.authorization.emplace();
+    return r.expect(v, p, json_kind::object, "an object") &&
+           r.check_keys(v, p, key_names({}, authorization_keys), authorization_what) &&
+           r.read_keys(authorization_keys, v, p, a);
+}
+
+inline std::optional<bj::value> write_authorization(const gateway_config& c) {
+    if (!c.authorization) {
+        return std::nullopt;
+    }
+    return bj::value(write_keys(authorization_keys, *c.authorization));
+}
+
+/// A roles_by_source entry as written.
+struct source_role_entry {
+    std::string network;
+    std::string role;
+};
+
+inline constexpr key_decl<source_role_entry> source_role_keys[] = {
+    key<&source_role_entry::network>("network", "address or network",
+                                     "Such as `10.1.0.0/16`, as in the allowlist.", true),
+    key<&source_role_entry::role, &check_role>("role", "a role of `authorization.roles`",
+                                               "The role its connections get.", true),
+};
+
+inline bool read_roles_by_source(value_reader& r, const key_decl<tcp_listener_config>& d,
+                                 const json_value& v, const path_t& p, tcp_listener_config& out) {
+    if (!r.expect(v, p, json_kind::array,
+                  "an array of {\"network\": \"10.1.0.0/16\", \"role\": \"hmi\"}")) {
+        return false;
+    }
+    const auto max = static_cast<std::size_t>(d.hi);
+    for (std::size_t i = 0; i < v.elements.size(); ++i) {
+        const json_value& e = v.elements[i];
+        const path_t ep = element_path(p, i);
+        if (i == max) {
+            return r.fail_at(e, ep, "more than " + std::to_string(max) + " roles_by_source rules");
+        }
+        source_role_entry entry;
+        if (!r.expect(e, ep, json_kind::object, "an object with \"network\" and \"role\"") ||
+            !r.check_keys(e, ep, key_names({}, source_role_keys), "a roles_by_source rule") ||
+            !r.read_keys(source_role_keys, e, ep, entry)) {
+            return false;
+        }
+        source_role_config sr;
+        sr.role = entry.role;
+        if (!read_allowlist_entry(r, *value_reader::member(e, "network"),
+                                  member_path(ep, "network"), sr.network)) {
+            return false;
+        }
+        out.roles_by_source.push_back(std::move(sr));
+    }
+    return true;
+}
+
+inline std::optional<bj::value> write_roles_by_source(const tcp_listener_config& t) {
+    bj::array a;
+    for (const source_role_config& sr : t.roles_by_source) {
+        bj::object o;
+        o.emplace("network", bj::string_view(format_ip_network(sr.network).view()));
+        o.emplace("role", bj::string_view(sr.role));
+        a.emplace_back(std::move(o));
+    }
+    return bj::value(std::move(a));
+}
+
 inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
     key<&tcp_listener_config::address, &check_listen_address>("address", "IP address",
                                                               "Where to listen."),
@@ -602,6 +902,14 @@ inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
      .doc = "Request and connection rates and auto-block; see below.",
      .read = &read_rate_limit,
      .write = &write_object<&tcp_listener_config::rate_limit, rate_limit_keys>},
+    key<&tcp_listener_config::read_only>(
+        "read_only",
+        "Answer every write (FC 5, 6, 15, 16, 21, 22, FC 23's write part, FC 8's "
+        "state-changing sub-functions) with exception 01, whatever the role."),
+    list_key<tcp_listener_config>("roles_by_source", 0, gateway::capacity::roles_by_source,
+                                  "Roles for connections without a client certificate, by source "
+                                  "network; the first match wins. Needs `authorization`.",
+                                  &read_roles_by_source, &write_roles_by_source),
 };
 
 // ---- routes, limits, log, the document ----------------------------------------------------------
@@ -761,6 +1069,11 @@ inline constexpr key_decl<gateway_config> document_object_keys[] = {
     object_key<&gateway_config::limits, limits_keys, limits_what>(
         "limits", "Limits across the whole gateway."),
     object_key<&gateway_config::log, log_keys, log_what>("log", "The local event log."),
+    {.key = "authorization",
+     .shape = key_shape::object,
+     .doc = "Modbus authorization by role; present, it is enforced on every listener. See below.",
+     .read = &read_authorization,
+     .write = &write_authorization},
 };
 
 /// The keys of each variant of a channel's link and a listener's endpoint.
@@ -796,11 +1109,14 @@ void for_each_key_table(F&& f) {
       std::span(tcp_listener_keys));
     f("Allowlist entries", std::span(allowlist_entry_keys));
     f("`rate_limit`", std::span(rate_limit_keys));
+    f("`roles_by_source` entries", std::span(source_role_keys));
     f("Routes", std::span(route_keys));
     f("`accessible_ip_list`", std::span(accessible_ip_list_keys));
     f("Accessible IP entries", std::span(accessible_ip_entry_keys));
     f("`limits`", std::span(limits_keys));
     f("`log`", std::span(log_keys));
+    f("`authorization`", std::span(authorization_keys));
+    f("Authorization rules", std::span(rule_keys));
 }
 
 /// Whether `key` is valid in some object of the format (then it is no misspelling).

@@ -287,7 +287,46 @@ private:
                          [&](const json_value& v, const path_t& p, route_config& r) {
                              return read_route(v, p, r, c);
                          }) &&
-               read_keys(document_object_keys, root, {}, c);
+               read_keys(document_object_keys, root, {}, c) && authorization_rules(root, c);
+    }
+
+    /// Each roles_by_source rule names a role of `authorization.roles` (read after the
+    /// listeners, so checked here, at the rule's "role").
+    bool authorization_rules(const json_value& root, const gateway_config& c) {
+        const json_value& listeners = *member(root, "listeners");
+        for (std::size_t i = 0; i < c.listeners.size(); ++i) {
+            const auto* tcp = std::get_if<tcp_listener_config>(&c.listeners[i].endpoint);
+            if (tcp == nullptr) continue;
+            for (std::size_t k = 0; k < tcp->roles_by_source.size(); ++k) {
+                const std::string& role = tcp->roles_by_source[k].role;
+                const json_value& rule =
+                    member(listeners.elements[i], "roles_by_source")->elements[k];
+                const path_t p =
+                    element_path(member_path(element_path("listeners", i), "roles_by_source"), k) +
+                    ".role";
+                if (!c.authorization) {
+                    return fail_at(*member(rule, "role"), p,
+                                   "roles_by_source needs an \"authorization\" object that "
+                                   "defines the role " +
+                                       quote_text(role));
+                }
+                const auto& roles = c.authorization->roles;
+                if (std::none_of(roles.begin(), roles.end(),
+                                 [&](const role_config& r) { return r.name == role; })) {
+                    std::vector<std::string_view> names;
+                    for (const role_config& r : roles) {
+                        names.push_back(r.name);
+                    }
+                    std::string msg =
+                        "no role is named " + quote_text(role) + " in authorization.roles";
+                    if (const auto near = closest(role, names)) {
+                        msg += " (did you mean \"" + std::string(*near) + "\"?)";
+                    }
+                    return fail_at(*member(rule, "role"), p, std::move(msg));
+                }
+            }
+        }
+        return true;
     }
 
     std::vector<std::pair<std::string, path_t>> names_;    // channel and listener names

@@ -362,6 +362,25 @@ TEST_CASE("rate limit: a source that keeps exceeding is blocked: its new connect
     CHECK(blocked_in_status(r.gateway().status()) == std::vector<std::string>{"modbus 127.0.0.2"});
 }
 
+TEST_CASE("rate limit: a reload applies new limits to the running listener") {
+    // Reload once copied every listener field but the rate limits: the old limits kept running.
+    rig r;
+    r.plan().listeners[0].rate_limit.block_after = 0;
+    const auto port = r.start();
+    auto next = r.plan();
+    next.listeners[0].rate_limit.requests_per_connection = {1, 3};
+    const auto error = r.gateway().reload(next);
+    REQUIRE_MESSAGE(error.empty(), error);
+    CHECK(r.logged("listener 'modbus' rate limits"));
+
+    tcp_master flood{r.io(), from("127.0.0.2")};
+    r.connect(flood, port);
+    flood.send(pipelined_reads(10));
+    r.run_until([&] { return flood.answers().size() == 10 || flood.closed(); }, "ten answers");
+    REQUIRE(flood.answers().size() == 10);
+    CHECK(busy_answers(flood) == 7);  // the reloaded burst of 3, not the default 200
+}
+
 TEST_CASE("rate limit: settings the engine refuses are a start error naming the listener") {
     rig r;
     r.plan().listeners[0].rate_limit.requests_per_source = {10, 0};  // a rate without a burst

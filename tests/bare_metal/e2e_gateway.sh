@@ -72,8 +72,12 @@ pty=$(grep -o '/dev/pts/[0-9]*' "$work/qemu.log" | head -1)
 echo "firmware UART0 on $pty"
 
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# --retries 2: QEMU's pty backend switches to "connected" on a 1 s poll, and a frame that
+# crosses that switch can be lost (CI saw one FC 16 time out right after a successful read). The
+# gateway's own retry covers it, as it would on a noisy line; a firmware that never answered
+# would still fail every check.
 timeout --kill-after=5 "$lifetime" "$gateway" --serial "$pty" --baud 115200 --parity none \
-  --listen "127.0.0.1:$port" </dev/null >"$work/gateway.log" 2>&1 &
+  --retries 2 --listen "127.0.0.1:$port" </dev/null >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
 listening() {
   alive "$gateway_pid" "the gateway"

@@ -71,9 +71,9 @@ with gwtest.Env(__doc__) as env:
     served(env, c2, "limits: 127.0.0.1's other connection is unaffected")
     with Master(port, source="127.0.0.6") as c6:
         env.check(c6.wait_closed(), "limits: every host holds one: 127.0.0.6 is closed at once")
-    env.check(gw.log.count(r"connection_refused source=1 .*reason=too_many_from_source") == 1,
+    env.check(gw.log.settled_count(r"connection_refused source=1 .*reason=too_many_from_source", 1) == 1,
               "limits: logged with reason too_many_from_source")
-    env.check(gw.log.count(r"connection_refused source=1 .*reason=too_many_connections") == 1,
+    env.check(gw.log.settled_count(r"connection_refused source=1 .*reason=too_many_connections", 1) == 1,
               "limits: logged with reason too_many_connections")
     env.check(gw.log.wait(r"connection_closed source=1 peer=127\.0\.0\.1:\d+ reason=evicted",
                           what="the eviction logged") is not None,
@@ -105,7 +105,7 @@ with gwtest.Env(__doc__) as env:
     env.check(talker.wait_closed(), "idle: the connection that went silent after its request is closed")
     st = gw.wait_status(lambda s: gw.listener("idle", s)["idle_timeouts"] == 2, "2 idle timeouts")
     env.check(gw.listener("idle", st)["connections_active"] == 0, "idle: no connection left on that listener")
-    env.check(gw.log.count(r"idle_timeout") >= 2, "idle: the closes are logged")
+    env.check(gw.log.settled_count(r"idle_timeout", 2) >= 2, "idle: the closes are logged")
     served(env, c2, "idle: connections on listeners without an idle timeout stay open")
     for c in (c2, c4, c5, silent, talker):
         c.close()

@@ -205,6 +205,15 @@ class LogFile:
     def count(self, pattern):
         return len(self.matches(pattern))
 
+    def settled_count(self, pattern, expected):
+        """The number of matches once at least `expected` are there (or WAIT_S passed): the gateway
+        writes its log on a worker thread, so a line can land just after the event it reports."""
+        try:
+            self.wait(pattern, after=expected - 1)
+        except Failure:
+            pass
+        return self.count(pattern)
+
     def wait(self, pattern, after=0, what=None):
         """Waits until the file holds more than `after` matches of `pattern`; returns the last."""
         deadline = time.monotonic() + WAIT_S

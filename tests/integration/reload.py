@@ -55,7 +55,7 @@ with gwtest.Env(__doc__) as env:
     env.check(registers(c1.request(1, read_holding(3, 1))) == [3],
               "v2: the established connection from 127.0.0.2 (allowed) keeps working")
     env.check(excluded.wait_closed(), "v2: the established connection from 127.0.0.1 is closed")
-    env.check(gw.log.count(r"connection_closed source=0 peer=127\.0\.0\.1:\d+ reason=not_in_allowlist") == 1,
+    env.check(gw.log.settled_count(r"connection_closed source=0 peer=127\.0\.0\.1:\d+ reason=not_in_allowlist", 1) == 1,
               "v2: its closing is audited with reason not_in_allowlist")
     got = c1.request(7, read_input(0, 1))
     env.check(registers(got) == [5000], "v2: the new route applies at once: unit 7 -> B unit 5 (%s)" % got.hex())

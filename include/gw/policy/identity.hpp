@@ -48,7 +48,7 @@ enum class identity_source : std::uint8_t {
 struct connection_identity {
     identity_source source = identity_source::none;
     bounded_string<64> subject;  ///< e.g. the certificate's common name
-    bounded_string<32> role;  ///< Modbus/TCP Security role (1.3.6.1.4.1.50316.802.1); empty: none
+    bounded_string<64> role;  ///< Modbus/TCP Security role (1.3.6.1.4.1.50316.802.1); empty: none
 };
 
 }  // namespace gw::policy

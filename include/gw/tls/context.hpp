@@ -25,7 +25,9 @@
 
 #include <gw/transport/asio.hpp>  // <wolfssl/options.h> first, then net::ssl
 
+#include <gw/policy/decision.hpp>
 #include <gw/policy/identity.hpp>
+#include <gw/tls/cipher_policy.hpp>
 #include <gw/tls/x509_role.hpp>
 
 #include <wolfssl/openssl/evp.h>
@@ -63,10 +65,6 @@ inline constexpr std::string_view default_cipher_list =
 /// The one suite the compatibility cipher policy adds: Modbus/TCP Security v21's mandatory
 /// TLS_RSA_WITH_AES_128_CBC_SHA256 (no forward secrecy, CBC; needs an RSA server certificate).
 inline constexpr std::string_view compatibility_suite = "AES128-SHA256";
-
-/// intermediate: Mozilla's "intermediate" (offered_suites). compatibility: that plus
-/// compatibility_suite, for older devices; an explicit, warned opt-in. NULL suites never.
-enum class cipher_policy : std::uint8_t { intermediate, compatibility };
 
 struct server_settings {
     std::string certificate_chain_file;  ///< PEM: the server's certificate, then intermediates
@@ -369,6 +367,35 @@ inline std::string_view describe(role_error e) noexcept {
             return "role extension twice";
     }
     return "?";
+}
+
+/// The audit reason of a failed server handshake (see handshake_failure_reason for the words).
+inline policy::reason handshake_failure_code(WOLFSSL* ssl) {
+    switch (wolfSSL_get_error(ssl, 0)) {
+        case ASN_AFTER_DATE_E:
+            return policy::reason::tls_certificate_expired;
+        case ASN_BEFORE_DATE_E:
+            return policy::reason::tls_certificate_not_yet_valid;
+        case ASN_NO_SIGNER_E:
+            return policy::reason::tls_unknown_ca;
+        case NO_PEER_CERT:
+            return policy::reason::tls_no_certificate;
+        case CRL_CERT_REVOKED:
+            return policy::reason::tls_certificate_revoked;
+        default:
+            break;
+    }
+    switch (wolfSSL_get_verify_result(ssl)) {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            return policy::reason::tls_certificate_expired;
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            return policy::reason::tls_certificate_not_yet_valid;
+        case X509_V_ERR_CERT_REVOKED:
+            return policy::reason::tls_certificate_revoked;
+        default:
+            break;
+    }
+    return policy::reason::tls_handshake_failed;
 }
 
 /// Who a client proved to be: its certificate's subject CN and role, or why it cannot be used.

@@ -103,6 +103,14 @@ inline gateway_plan plan_from_config(
             p.allowlist = t->allowlist;  // the config holds policy networks
             p.rate_limit = to_rate_limit_settings(t->rate_limit);
             p.rate_limit_exempt = t->rate_limit.exempt;
+            p.tls = {.certificate = t->tls.certificate,
+                     .private_key = t->tls.private_key,
+                     .ca = t->tls.ca,
+                     .crl = t->tls.crl,
+                     .ciphers = t->tls.ciphers,
+                     .handshake_timeout = t->tls.handshake_timeout,
+                     .max_handshakes = t->tls.max_handshakes,
+                     .max_handshakes_per_source = t->tls.max_handshakes_per_source};
         } else {
             p.serial = to_serial_settings(std::get<config::serial_line_config>(l.endpoint));
         }

@@ -130,7 +130,7 @@ with gwtest.Env(__doc__) as env:
         for bad in ("NULL", "anon", "EXPORT", "RC4", "3DES", "CBC", "_DES_"):
             env.check(not any(bad in s for s in suites), "nmap: no %s suite" % bad)
         tls12 = [s for s in suites if "ECDHE" in s or s.startswith("TLS_AES") or
-                 s.startswith("TLS_CHACHA20")]
+                 s.startswith("TLS_CHACHA20") or s.startswith("TLS_AKE_")]
         env.check(len(tls12) == len(suites), "nmap: forward secrecy only (ECDHE or TLS 1.3)")
     else:
         print("SKIP nmap ssl-enum-ciphers: nmap is not installed (scripts/install-deps.sh)")

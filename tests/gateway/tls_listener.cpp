@@ -130,11 +130,13 @@ TEST_CASE("modbus_tls: refused certificates are audited with their reason, never
         const char* client;
         reason why;
     };
-    for (const auto& [name, why] :
+    for (const auto& item :
          {refused{"", reason::tls_no_certificate}, refused{"stranger", reason::tls_unknown_ca},
           refused{"expired", reason::tls_certificate_expired},
           refused{"not_yet_valid", reason::tls_certificate_not_yet_valid},
           refused{"revoked", reason::tls_certificate_revoked}}) {
+        const char* name = item.client;
+        const reason why = item.why;
         CAPTURE(name);
         rig r;
         make_tls(r.plan().listeners[0]);
@@ -191,16 +193,17 @@ TEST_CASE("modbus_tls: a setting wolfSSL refuses is a start error naming the key
         const char* key;
         void (*edit)(gw::gateway::tls_listener_plan&);
     };
-    for (const auto& [key, edit] : {
+    for (const auto& item : {
              bad{"\"ca\"", [](auto& t) { t.ca = ca_pki("missing.crt"); }},
              bad{"\"crl\"", [](auto& t) { t.crl = ca_pki("ca.crt"); }},
              bad{"\"private_key\"", [](auto& t) { t.private_key = ca_pki("operator.key"); }},
              bad{"\"certificate\"", [](auto& t) { t.certificate = ca_pki("missing.crt"); }},
          }) {
+        const char* key = item.key;
         CAPTURE(key);
         rig r;
         make_tls(r.plan().listeners[0]);
-        edit(r.plan().listeners[0].tls);
+        item.edit(r.plan().listeners[0].tls);
         const auto error = r.gateway().start(r.plan());
         CHECK_MESSAGE(error.find(std::string{"listener 'secure': "} + key) != std::string::npos,
                       error);

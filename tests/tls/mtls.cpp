@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 
-#include "tls/pki.hpp"
 
 namespace {
 
@@ -166,9 +165,11 @@ TEST_CASE("mtls: refused certificates fail the handshake with a reason an operat
         const char* client;
         const char* reason;
     };
-    for (const auto& [name, reason] :
+    for (const auto& item :
          {refused{"", "no client certificate"}, refused{"stranger", "unknown CA"},
           refused{"expired", "expired"}, refused{"not_yet_valid", "not yet valid"}}) {
+        const char* name = item.client;
+        const char* reason = item.reason;
         CAPTURE(name);
         auto server = server_context(mtls_server());
         auto client = client_context(client_with(name));

@@ -718,7 +718,6 @@ private:
                          const policy::connection_info& info) {
         const auto& t = l.plan.tls;
         auto& running = l.handshakes;
-        std::erase_if(running, [](const auto& h) { return h == nullptr; });
         const auto key = policy::canonical_bytes(info.peer);
         const auto from_source = std::count_if(running.begin(), running.end(), [&](const auto& h) {
             return policy::canonical_bytes(h->info.peer) == key;

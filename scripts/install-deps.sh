@@ -9,8 +9,9 @@ packages=(
   # libraries
   libasio-dev libboost1.81-dev libboost-json1.81-dev libwolfssl-dev doctest-dev libbenchmark-dev
   libcli11-dev
-  # throwaway certificates for the TLS tests (the openssl command-line tool)
-  openssl
+  # throwaway certificates for the TLS tests (the openssl command-line tool), and the scanners
+  # the Modbus/TCP Security tests run against the TLS listener
+  openssl nmap testssl.sh
   # real Modbus peers and virtual serial lines for integration tests and baselines
   libmodbus-dev mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
   # bare metal: cross compiler, newlib and QEMU

@@ -394,7 +394,8 @@ TEST_CASE("listener keys and values") {
          "missing required key \"protocol\"", "{\"name\": \"m\""},
         {with_listener(R"({"name": "m", "protocol": "tcp", "port": 1502})"),
          "listeners[0].protocol",
-         "\"tcp\" is not one of \"modbus_tcp\", \"rtu_over_tcp\", \"rtu_serial\"", "\"tcp\""},
+         "\"tcp\" is not one of \"modbus_tcp\", \"rtu_over_tcp\", \"rtu_serial\", \"modbus_tls\"",
+         "\"tcp\""},
         {with_listener(R"({"name": "m", "protocol": "modbus_tcp"})"), "listeners[0]",
          "missing required key \"port\"", "{\"name\": \"m\""},
         {listener(R"("port": 2)"), "listeners[0].port",
@@ -435,6 +436,23 @@ TEST_CASE("listener keys and values") {
          "60001 is out of range 10..60000", "60001}"},
         {listener(R"("baud": 9600)"), "listeners[0].baud",
          "key \"baud\" does not apply to a modbus_tcp listener", "\"baud\""},
+        {with_listener(R"({"name": "m", "protocol": "modbus_tls", "port": 802})"),
+         "listeners[0].tls", "a modbus_tls listener needs \"tls\" (certificate, private_key, ca)",
+         "{\"name\": \"m\""},
+        {with_listener(R"({"name": "m", "protocol": "modbus_tcp", "port": 1, "tls": {}})"),
+         "listeners[0].tls", "only a modbus_tls listener has \"tls\"", "{}"},
+        {with_listener(R"({"name": "m", "protocol": "modbus_tls", "port": 1, "tls": )"
+                       R"({"certificate": "c", "private_key": "k"}})"),
+         "listeners[0].tls", "missing required key \"ca\"", "{\"certificate\""},
+        {with_listener(R"({"name": "m", "protocol": "modbus_tls", "port": 1, "tls": )"
+                       R"({"certificate": "c", "private_key": "k", "ca": "a", )"
+                       R"("max_handshakes": 4, "max_handshakes_per_source": 5}})"),
+         "listeners[0].tls.max_handshakes_per_source", "exceeds max_handshakes (4)", "5}"},
+        {with_listener(R"({"name": "m", "protocol": "modbus_tls", "port": 1, "tls": )"
+                       R"({"certificate": "c", "private_key": "k", "ca": "a", )"
+                       R"("cipher_policy": "null"}})"),
+         "listeners[0].tls.cipher_policy",
+         "\"null\" is not one of \"intermediate\", \"compatibility\"", "\"null\""},
         {with_listener(R"({"name": "m", "protocol": "rtu_over_tcp", "port": 1, "device": "/x"})"),
          "listeners[0].device", "key \"device\" does not apply to a rtu_over_tcp listener",
          "\"device\": \"/x\""},

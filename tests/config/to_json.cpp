@@ -57,6 +57,11 @@ constexpr std::string_view every_key = R"({
       "data_bits": 8, "parity": "none", "stop_bits": 1, "framing": "predicted",
       "rs485": { "enabled": true }, "low_latency": true, "reopen_backoff_ms": [1, 2],
       "priority": "high" },
+    { "name": "secure", "protocol": "modbus_tls", "port": 802,
+      "tls": { "certificate": "/etc/gw/server.crt", "private_key": "/etc/gw/server.key",
+               "ca": "/etc/gw/ca.crt", "crl": "/etc/gw/ca.crl", "cipher_policy": "compatibility",
+               "handshake_timeout_ms": 2500, "max_handshakes": 100,
+               "max_handshakes_per_source": 5 } },
   ],
   "routes": [
     { "units": 0, "channel": "line1" },
@@ -193,6 +198,22 @@ gateway_config every_key_expected() {
     s3.reopen_backoff = backoff_config{1ms, 2ms};
     serial_in.endpoint = s3;
     c.listeners.push_back(serial_in);
+
+    listener_config secure;
+    secure.name = "secure";
+    secure.protocol = listener_protocol::modbus_tls;
+    tcp_listener_config t4;
+    t4.port = 802;
+    t4.tls.certificate = "/etc/gw/server.crt";
+    t4.tls.private_key = "/etc/gw/server.key";
+    t4.tls.ca = "/etc/gw/ca.crt";
+    t4.tls.crl = "/etc/gw/ca.crl";
+    t4.tls.ciphers = cipher_policy::compatibility;
+    t4.tls.handshake_timeout = 2500ms;
+    t4.tls.max_handshakes = 100;
+    t4.tls.max_handshakes_per_source = 5;
+    secure.endpoint = t4;
+    c.listeners.push_back(secure);
 
     c.routes = {
         route_config{unit_range{0, 0}, "line1", std::nullopt},

@@ -33,7 +33,8 @@ ALLOWED = {
     "policy": {"core", "codec"},
     "pipeline": {"core", "codec", "device", "router", "policy"},
     "transport": {"core", "codec"},
-    "tls": {"core", "codec", "transport"},
+    # tls fills the policies' connection identity (policy is below it: DESIGN.md layers 3 and 5)
+    "tls": {"core", "codec", "policy", "transport"},
     "gateway": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls"},
     # The configuration is read into a gateway_plan and checked against the gateway's capacities.
     "config": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",

@@ -13,7 +13,7 @@ namespace {
 using gw_test::pki;
 
 gw::tls::server_settings good_server() {
-    return {pki("server.crt"), pki("server.key"), std::string{gw::tls::default_cipher_list}};
+    return {.certificate_chain_file = pki("server.crt"), .private_key_file = pki("server.key")};
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -26,7 +26,7 @@ TEST_CASE("tls context: a server and a client context from the test PKI") {
     auto server = gw::tls::make_server_context(good_server());
     REQUIRE_MESSAGE(server, server.error);
     CHECK(server.error.empty());
-    auto client = gw::tls::make_client_context({pki("server.crt")});
+    auto client = gw::tls::make_client_context({.ca_file = pki("server.crt")});
     REQUIRE_MESSAGE(client, client.error);
 }
 
@@ -50,7 +50,7 @@ TEST_CASE("tls context: a suite outside the AEAD/ECDHE set is refused by name, n
         CHECK_FALSE(r);
         CHECK_FALSE(r.context.has_value());
         CHECK(contains(r.error, "TLS server context: cipher list"));
-        auto c = gw::tls::make_client_context({pki("server.crt"), list});
+        auto c = gw::tls::make_client_context({.ca_file = pki("server.crt"), .cipher_list = list});
         CHECK_FALSE(c);
         CHECK(contains(c.error, "TLS client context: cipher list"));
     }
@@ -96,7 +96,7 @@ TEST_CASE("tls context: a client always verifies the server") {
     auto r = gw::tls::make_client_context({});
     CHECK_FALSE(r);
     CHECK(contains(r.error, "ca_file is required"));
-    r = gw::tls::make_client_context({pki("missing.crt")});
+    r = gw::tls::make_client_context({.ca_file = pki("missing.crt")});
     CHECK_FALSE(r);
     CHECK(contains(r.error, "CA file '" + pki("missing.crt") + "'"));
 }

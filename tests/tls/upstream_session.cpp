@@ -119,7 +119,7 @@ using tls_session = gw::gateway::upstream_session<tls_stream, test_pipeline>;
 
 gw::tls::context_result server_context() {
     return gw::tls::make_server_context(
-        {pki("server.crt"), pki("server.key"), std::string{gw::tls::default_cipher_list}});
+        {.certificate_chain_file = pki("server.crt"), .private_key_file = pki("server.key")});
 }
 
 /// A TLS listener on 127.0.0.1 port 0: each accepted socket is wrapped in a TLS stream, the
@@ -332,7 +332,7 @@ bool offered(const char* suite) {
 TEST_CASE("tls session: a TLS master's read is answered by an upstream_session on ssl::stream") {
     auto server = server_context();
     REQUIRE_MESSAGE(server, server.error);
-    auto client = gw::tls::make_client_context({pki("server.crt")});
+    auto client = gw::tls::make_client_context({.ca_file = pki("server.crt")});
     REQUIRE_MESSAGE(client, client.error);
     rig r{*server.context};
     tls_master m{r.io(), *client.context};
@@ -363,7 +363,7 @@ TEST_CASE("tls session: TLS 1.2 only, with the suite Modbus/TCP Security names f
                                "ECDHE-ECDSA-AES128-GCM-SHA256"};
     auto server = gw::tls::make_server_context(s);
     REQUIRE_MESSAGE(server, server.error);
-    auto client = gw::tls::make_client_context({pki("server.crt")});
+    auto client = gw::tls::make_client_context({.ca_file = pki("server.crt")});
     REQUIRE_MESSAGE(client, client.error);
     rig r{*server.context};
     tls_master m{r.io(), *client.context};
@@ -382,7 +382,7 @@ TEST_CASE("tls session: TLS 1.2 only, with the suite Modbus/TCP Security names f
 TEST_CASE("tls session: teardown closes the TLS connection; the master sees it truncated") {
     auto server = server_context();
     REQUIRE_MESSAGE(server, server.error);
-    auto client = gw::tls::make_client_context({pki("server.crt")});
+    auto client = gw::tls::make_client_context({.ca_file = pki("server.crt")});
     REQUIRE_MESSAGE(client, client.error);
     rig r{*server.context};
     tls_master m{r.io(), *client.context};
@@ -420,7 +420,8 @@ TEST_CASE("tls session: a plain TCP master gets no Modbus answer and no session 
 TEST_CASE("tls session: a master that does not trust the server's certificate does not talk") {
     auto server = server_context();
     REQUIRE_MESSAGE(server, server.error);
-    auto client = gw::tls::make_client_context({pki("other.crt")});  // a CA the server lacks
+    auto client =
+        gw::tls::make_client_context({.ca_file = pki("other.crt")});  // a CA the server lacks
     REQUIRE_MESSAGE(client, client.error);
     rig r{*server.context};
     tls_master m{r.io(), *client.context};

@@ -66,8 +66,13 @@ struct enum_names<channel_type> {
 };
 template <>
 struct enum_names<listener_protocol> {
-    static constexpr std::array<std::string_view, 3> values{"modbus_tcp", "rtu_over_tcp",
-                                                            "rtu_serial"};
+    static constexpr std::array<std::string_view, 4> values{"modbus_tcp", "rtu_over_tcp",
+                                                            "rtu_serial", "modbus_tls"};
+};
+using cipher_policy = tls::cipher_policy;
+template <>
+struct enum_names<cipher_policy> {
+    static constexpr std::array<std::string_view, 2> values{"intermediate", "compatibility"};
 };
 template <>
 struct enum_names<priority_class> {
@@ -209,7 +214,23 @@ struct source_role_config {
     friend bool operator==(const source_role_config&, const source_role_config&) = default;
 };
 
-/// A Modbus TCP or RTU-over-TCP listening socket.
+/// A modbus_tls listener's "tls" object (Modbus/TCP Security). The handshake defaults and
+/// bounds are the plan's (gateway::tls_listener_plan), defined once.
+struct tls_listener_config {
+    using engine = gateway::tls_listener_plan;
+    std::string certificate;  ///< PEM chain, required
+    std::string private_key;  ///< PEM, required
+    std::string ca;           ///< PEM, required: client certificates must chain to it
+    std::string crl;          ///< PEM, optional
+    cipher_policy ciphers = cipher_policy::intermediate;
+    std::chrono::milliseconds handshake_timeout = engine::default_handshake_timeout;
+    std::uint16_t max_handshakes = engine::default_max_handshakes;
+    std::uint16_t max_handshakes_per_source = engine::default_max_handshakes_per_source;
+
+    friend bool operator==(const tls_listener_config&, const tls_listener_config&) = default;
+};
+
+/// A Modbus TCP, RTU-over-TCP or Modbus/TCP Security listening socket.
 struct tcp_listener_config {
     std::string address = "127.0.0.1";   ///< an IP literal; 0.0.0.0 or :: for every interface
     std::uint16_t port = 502;            ///< required in the file
@@ -228,6 +249,7 @@ struct tcp_listener_config {
     bool read_only = false;
     /// Roles by source network, for connections without a client certificate.
     std::vector<source_role_config> roles_by_source;
+    tls_listener_config tls;  ///< modbus_tls only (certificate empty otherwise)
 
     friend bool operator==(const tcp_listener_config&, const tcp_listener_config&) = default;
 };
@@ -236,7 +258,8 @@ struct listener_config {
     std::string name;
     listener_protocol protocol = listener_protocol::modbus_tcp;
     priority_class priority = priority_class::normal;
-    /// tcp_listener_config for modbus_tcp and rtu_over_tcp; serial_line_config for rtu_serial.
+    /// tcp_listener_config for modbus_tcp, rtu_over_tcp and modbus_tls; serial_line_config for
+    /// rtu_serial.
     std::variant<tcp_listener_config, serial_line_config> endpoint;
 
     friend bool operator==(const listener_config&, const listener_config&) = default;

@@ -29,6 +29,9 @@
 #include <gw/transport/tcp_endpoint.hpp>
 #include <gw/transport/tcp_listener.hpp>
 #include <gw/transport/tcp_options.hpp>
+#if defined(GW_ASIO_SSL)
+#include <gw/tls/context.hpp>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -37,6 +40,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -161,6 +165,13 @@ public:
             transport::error_code ignored;
             l->acceptor.close(ignored);
             l->retry.cancel();
+#if defined(GW_ASIO_SSL)
+            // A handshake in progress ends now (its handler sees stopping_).
+            for (auto& h : l->handshakes) {
+                h->deadline.cancel();
+                h->stream.lowest_layer().close(ignored);
+            }
+#endif
         }
         auto longest = std::chrono::microseconds{0};
         for (const auto& c : channels_) {
@@ -280,7 +291,9 @@ public:
         return s;
     }
 
-    const gateway_event_log& events() const { return policies_.template get<gateway_event_log>(); }
+    const gateway_event_log& events() const {
+        return policies_.template get<gateway_event_log>();
+    }
     void set_log_level(policy::event_severity level) {
         policies_.template get<audit_log_policy>().level = level;
     }
@@ -297,9 +310,13 @@ public:
         return listeners_.at(i)->counters;
     }
     /// Connected masters on every listener.
-    std::size_t sessions_active() const noexcept { return sessions_.active(); }
+    std::size_t sessions_active() const noexcept {
+        return sessions_.active();
+    }
     /// The plan running now (after the last successful reload).
-    const gateway_plan& plan() const noexcept { return plan_; }
+    const gateway_plan& plan() const noexcept {
+        return plan_;
+    }
 
     // -- the channels' sink ---------------------------------------------------------------------
     void deliver(const router::request_origin& origin, std::span<const std::uint8_t> pdu) {
@@ -382,6 +399,22 @@ private:
     /// Repeated accept failures are logged once per this window, with a count.
     static constexpr std::chrono::seconds accept_log_window{10};
 
+#if defined(GW_ASIO_SSL)
+    using tls_stream = net::ssl::stream<net::ip::tcp::socket>;
+    /// Sessions whose identity a listener remembers for resumption (about 170 B each).
+    static constexpr std::size_t tls_identity_cache_entries = 1024;
+    /// One TLS handshake in progress, with its deadline.
+    struct tls_handshake {
+        tls_stream stream;
+        net::steady_timer deadline;
+        policy::connection_info info;
+        bool timed_out = false;
+        tls_handshake(net::ip::tcp::socket s, net::ssl::context& ctx,
+                      const policy::connection_info& c)
+            : stream{std::move(s), ctx}, deadline{stream.get_executor()}, info{c} {}
+    };
+#endif
+
     struct listener_state {
         std::size_t index = 0;
         listener_plan plan;
@@ -393,6 +426,12 @@ private:
         std::uint64_t failures_unlogged = 0;
         transport::time_point last_failure_log{};
         std::shared_ptr<upstream_session<transport::serial_port, pipeline_type>> serial_session;
+#if defined(GW_ASIO_SSL)
+        std::optional<net::ssl::context> tls_context;
+        std::unique_ptr<tls::session_identity_cache<tls_identity_cache_entries>> identities;
+        /// Handshakes in progress (bounded by plan.tls.max_handshakes), for the caps and stop().
+        std::vector<std::shared_ptr<tls_handshake>> handshakes;
+#endif
         listener_state(net::io_context& io, std::size_t i, listener_plan p)
             : index{i}, plan{std::move(p)}, acceptor{io}, retry{io} {}
     };
@@ -507,6 +546,9 @@ private:
         if (plan.protocol == listener_protocol::rtu_serial) {
             open_serial_listener(l);
             return {};
+        }
+        if (plan.protocol == listener_protocol::modbus_tls) {
+            if (auto tls_error = make_tls_context(l); !tls_error.empty()) return tls_error;
         }
         std::string error;
         const auto endpoint =
@@ -623,6 +665,18 @@ private:
             socket.close(ec);
             return;
         }
+#if defined(GW_ASIO_SSL)
+        if (l.plan.protocol == listener_protocol::modbus_tls) {
+            start_handshake(l, std::move(socket), info);
+            return;
+        }
+#endif
+        start_session(l, std::move(socket), info);
+    }
+
+    /// An upstream session on an accepted (and, for modbus_tls, authenticated) stream.
+    template <class Stream>
+    void start_session(listener_state& l, Stream stream, const policy::connection_info& info) {
         session_options options;
         options.priority = l.plan.priority;
         options.framing = l.plan.protocol == listener_protocol::rtu_over_tcp
@@ -631,8 +685,8 @@ private:
         options.idle_timeout = l.plan.idle_timeout;
         options.write_timeout = l.plan.write_timeout;
         options.frame_timeout = l.plan.frame_timeout;
-        auto session = std::make_shared<upstream_session<net::ip::tcp::socket, pipeline_type>>(
-            std::move(socket), pipeline_, sessions_, l.counters, info, options);
+        auto session = std::make_shared<upstream_session<Stream, pipeline_type>>(
+            std::move(stream), pipeline_, sessions_, l.counters, info, options);
         const auto id = sessions_.acquire(*session);
         if (!id) {
             ++l.counters.connections_refused;
@@ -642,6 +696,143 @@ private:
         ++l.counters.connections_accepted;
         session->start(*id);
     }
+
+    /// A modbus_tls listener's context, or the error naming the config key wolfSSL refused.
+    std::string make_tls_context(listener_state& l) {
+#if defined(GW_ASIO_SSL)
+        const auto& t = l.plan.tls;
+        tls::server_settings s;
+        s.certificate_chain_file = t.certificate;
+        s.private_key_file = t.private_key;
+        s.client_ca_file = t.ca;
+        s.crl_file = t.crl;
+        s.ciphers = t.ciphers;
+        if (t.ca.empty()) {
+            return "listener '" + l.plan.name +
+                   "': \"ca\" is required (a modbus_tls listener always verifies clients)";
+        }
+        auto r = tls::make_server_context(s);
+        if (!r) {
+            // Which key: the context's message names the file and what was wrong with it.
+            const auto has = [&](std::string_view part) {
+                return r.error.find(part) != std::string::npos;
+            };
+            const char* key = has("client CA")     ? "ca"
+                              : has("CRL")         ? "crl"
+                              : has("private key") ? "private_key"
+                              : has("cipher")      ? "cipher_policy"
+                                                   : "certificate";
+            return "listener '" + l.plan.name + "': \"" + key + "\": " + r.error;
+        }
+        l.tls_context.emplace(std::move(*r.context));
+        l.identities = std::make_unique<tls::session_identity_cache<tls_identity_cache_entries>>();
+        if (t.ciphers == tls::cipher_policy::compatibility) {
+            log_line(policy::event_severity::warning,
+                     "listener " + l.plan.name + ": cipher_policy \"compatibility\" also offers " +
+                         std::string{tls::compatibility_suite} +
+                         " (no forward secrecy, CBC): only for devices that cannot do better");
+        }
+        return {};
+#else
+        return "listener '" + l.plan.name +
+               "': protocol modbus_tls needs a build with TLS (wolfSSL; gw::boost_asio_tls)";
+#endif
+    }
+
+#if defined(GW_ASIO_SSL)
+    /// The TLS handshake of an admitted connection: capped (in total and per source), with a
+    /// deadline, asynchronous (the io thread does wolfSSL's CPU work and nothing else). Only an
+    /// authenticated client gets a session; its certificate's identity goes with it.
+    void start_handshake(listener_state& l, net::ip::tcp::socket socket,
+                         const policy::connection_info& info) {
+        const auto& t = l.plan.tls;
+        auto& running = l.handshakes;
+        const auto key = policy::canonical_bytes(info.peer);
+        const auto from_source = std::count_if(running.begin(), running.end(), [&](const auto& h) {
+            return policy::canonical_bytes(h->info.peer) == key;
+        });
+        if (running.size() >= t.max_handshakes ||
+            static_cast<std::size_t>(from_source) >= t.max_handshakes_per_source) {
+            ++l.counters.tls_handshakes_refused;
+            transport::error_code ignored;
+            socket.close(ignored);
+            refuse_tls(l, info, policy::reason::too_many_handshakes);
+            return;
+        }
+        auto h = std::make_shared<tls_handshake>(std::move(socket), *l.tls_context, info);
+        running.push_back(h);
+        h->deadline.expires_after(t.handshake_timeout);
+        h->deadline.async_wait([h](transport::error_code ec) {
+            if (ec) return;
+            h->timed_out = true;
+            transport::error_code ignored;
+            h->stream.lowest_layer().close(ignored);  // the handshake completes with an error
+        });
+        h->stream.async_handshake(
+            net::ssl::stream_base::server, [this, &l, h](transport::error_code ec) {
+                h->deadline.cancel();
+                std::erase(l.handshakes, h);
+                if (stopping_) {
+                    policies_.on_disconnect(h->info, policy::reason::shutting_down);
+                    return;
+                }
+                if (ec) {
+                    ++l.counters.tls_handshakes_failed;
+                    const auto why = h->timed_out
+                                         ? policy::reason::tls_handshake_timeout
+                                         : tls::handshake_failure_code(h->stream.native_handle());
+                    const auto text =
+                        h->timed_out ? std::string{"handshake timeout"}
+                                     : tls::handshake_failure_reason(h->stream.native_handle(), ec);
+                    log_line(policy::event_severity::info,
+                             "listener " + l.plan.name + ": TLS handshake from " +
+                                 to_string(unmapped(h->info.peer)) + " failed: " + text);
+                    refuse_tls(l, h->info, why);
+                    return;
+                }
+                auto identity = tls::read_peer_identity(h->stream.native_handle(), *l.identities);
+                if (!identity.ok()) {
+                    ++l.counters.tls_handshakes_failed;
+                    log_line(policy::event_severity::info, "listener " + l.plan.name + ": client " +
+                                                               to_string(unmapped(h->info.peer)) +
+                                                               " refused: " + identity.error);
+                    transport::error_code ignored;
+                    h->stream.lowest_layer().close(ignored);
+                    refuse_tls(l, h->info, policy::reason::tls_bad_identity);
+                    return;
+                }
+                auto authenticated = h->info;
+                authenticated.identity = identity.identity;
+                log_line(policy::event_severity::info,
+                         "listener " + l.plan.name + ": client " +
+                             to_string(unmapped(authenticated.peer)) + " authenticated: subject '" +
+                             std::string{authenticated.identity.subject.view()} + "', role '" +
+                             std::string{authenticated.identity.role.view()} + "'" +
+                             (wolfSSL_session_reused(h->stream.native_handle()) != 0
+                                  ? " (resumed session)"
+                                  : ""));
+                start_session(l, std::move(h->stream), authenticated);
+            });
+    }
+
+    /// A connection the policies admitted but TLS refused: audited with the reason (the text
+    /// log limits similar events per source and window), and the policies' counts released.
+    void refuse_tls(listener_state& l, const policy::connection_info& info, policy::reason why) {
+        ++l.counters.connections_refused;
+        policy::audit_event e;
+        e.time = clock_.now();
+        e.kind = policy::event_kind::connection_refused;
+        e.category = policy::event_category::security;
+        e.severity = policy::event_severity::warning;
+        e.outcome = policy::event_outcome::denied;
+        e.source = info.listener;
+        e.peer = info.peer;
+        e.peer_port = info.peer_port;
+        e.reason = static_cast<std::uint8_t>(why);
+        policies_.emit(e);
+        policies_.on_disconnect(info, why);
+    }
+#endif
 
     /// Kernel send buffer per master: answers are at most 260 bytes, 64 KiB holds hundreds.
     static constexpr int session_send_buffer = 64 * 1024;

@@ -12,6 +12,7 @@
 #include <gw/router/channel_options.hpp>
 #include <gw/router/request_origin.hpp>
 #include <gw/router/route_table.hpp>
+#include <gw/tls/cipher_policy.hpp>
 #include <gw/transport/serial_settings.hpp>
 
 #include <chrono>
@@ -53,6 +54,30 @@ enum class listener_protocol : std::uint8_t {
     modbus_tcp,    ///< Modbus TCP (MBAP) on a TCP port
     rtu_over_tcp,  ///< RTU ADUs on a TCP port
     rtu_serial,    ///< a serial line on which a master polls gw (gw is the slave side)
+    modbus_tls,    ///< Modbus/TCP Security: MBAP inside mutual TLS (port 802)
+};
+
+/// A modbus_tls listener's TLS settings. The handshake bounds are defined here, once: a TLS
+/// handshake is CPU an attacker buys for the price of a TCP connection.
+struct tls_listener_plan {
+    static constexpr std::chrono::milliseconds default_handshake_timeout{10'000};
+    static constexpr std::chrono::milliseconds max_handshake_timeout{120'000};
+    static constexpr std::uint16_t default_max_handshakes = 64;
+    static constexpr std::uint16_t default_max_handshakes_per_source = 8;
+    static constexpr std::uint16_t max_handshakes_bound = 1024;
+
+    std::string certificate;  ///< PEM chain
+    std::string private_key;  ///< PEM
+    std::string ca;           ///< PEM: client certificates must chain to it
+    std::string crl;          ///< PEM, optional
+    tls::cipher_policy ciphers = tls::cipher_policy::intermediate;
+    std::chrono::milliseconds handshake_timeout = default_handshake_timeout;
+    /// Handshakes in progress on this listener, and from one source address; over either, a
+    /// new connection is closed at once.
+    std::uint16_t max_handshakes = default_max_handshakes;
+    std::uint16_t max_handshakes_per_source = default_max_handshakes_per_source;
+
+    friend bool operator==(const tls_listener_plan&, const tls_listener_plan&) = default;
 };
 
 /// A peer in `network` (without a client certificate) is checked as `role`.
@@ -84,6 +109,7 @@ struct listener_plan {
     /// in rate_limit_exempt, which the plan owns.
     policy::rate_limit_settings rate_limit{};
     std::vector<policy::ip_network> rate_limit_exempt;
+    tls_listener_plan tls;  ///< modbus_tls listeners
     bool read_only = false;  ///< every write access is refused (exception 01)
     std::vector<source_role_plan> roles_by_source;  ///< first match wins
 };

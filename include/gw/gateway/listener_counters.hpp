@@ -18,6 +18,8 @@ struct listener_counters {
     std::uint64_t evictions = 0;        ///< connections closed to make room for another host
     std::uint64_t accept_failures = 0;  ///< accept() errors (EMFILE, ENFILE, ...), each backed off
     std::uint64_t protocol_errors = 0;  ///< bad MBAP headers, bad CRCs from the master
+    std::uint64_t tls_handshakes_failed = 0;   ///< modbus_tls: refused certificates, timeouts
+    std::uint64_t tls_handshakes_refused = 0;  ///< modbus_tls: over the handshake caps
     std::uint64_t requests = 0;
     std::uint64_t responses = 0;  ///< answers sent, exceptions included
     /// Exceptions answered, by code (index = code 0x01..0x0B).

@@ -109,6 +109,21 @@ inline std::string check_plan(const gateway_plan& plan) {
                    std::to_string(frame_deadline::max.count());
         if (!l.roles_by_source.empty() && !plan.authorization.enabled)
             return which + ": roles_by_source needs authorization to be enabled";
+        if (l.protocol == listener_protocol::modbus_tls) {
+            const auto& t = l.tls;
+            if (t.handshake_timeout.count() <= 0 ||
+                t.handshake_timeout > tls_listener_plan::max_handshake_timeout)
+                return which + ": handshake_timeout_ms " +
+                       std::to_string(t.handshake_timeout.count()) + " is outside 1.." +
+                       std::to_string(tls_listener_plan::max_handshake_timeout.count());
+            if (t.max_handshakes == 0 || t.max_handshakes > tls_listener_plan::max_handshakes_bound)
+                return which + ": max_handshakes " + std::to_string(t.max_handshakes) +
+                       " is outside 1.." + std::to_string(tls_listener_plan::max_handshakes_bound);
+            if (t.max_handshakes_per_source == 0 || t.max_handshakes_per_source > t.max_handshakes)
+                return which + ": max_handshakes_per_source must be 1..max_handshakes";
+            if (t.certificate.empty() || t.private_key.empty() || t.ca.empty())
+                return which + ": a modbus_tls listener needs certificate, private_key and ca";
+        }
         const auto same_name =
             std::count_if(plan.listeners.begin(), plan.listeners.end(),
                           [&](const listener_plan& o) { return o.name == l.name; });
@@ -166,6 +181,9 @@ inline std::vector<std::string> changes_needing_restart(const gateway_plan& runn
         } else if (it->address != l.address || it->port != l.port || it->protocol != l.protocol ||
                    !(it->serial == l.serial)) {
             out.push_back("listener '" + l.name + "': its address, port, protocol or line changed");
+        } else if (!(it->tls == l.tls)) {
+            // The context (keys, CA, CRL) is made when the listener opens.
+            out.push_back("listener '" + l.name + "': its TLS settings changed");
         }
     }
     for (const auto& l : running.listeners) {

@@ -138,6 +138,14 @@ inline gateway_plan plan_from_config(
             p.read_only = t->read_only;
             for (const auto& sr : t->roles_by_source)
                 p.roles_by_source.push_back({sr.network, sr.role});
+            p.tls = {.certificate = t->tls.certificate,
+                     .private_key = t->tls.private_key,
+                     .ca = t->tls.ca,
+                     .crl = t->tls.crl,
+                     .ciphers = t->tls.ciphers,
+                     .handshake_timeout = t->tls.handshake_timeout,
+                     .max_handshakes = t->tls.max_handshakes,
+                     .max_handshakes_per_source = t->tls.max_handshakes_per_source};
         } else {
             p.serial = to_serial_settings(std::get<config::serial_line_config>(l.endpoint));
         }

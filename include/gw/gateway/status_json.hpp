@@ -65,6 +65,8 @@ inline boost::json::value to_json(const listener_status& l) {
         {"evictions", k.evictions},
         {"accept_failures", k.accept_failures},
         {"protocol_errors", k.protocol_errors},
+        {"tls_handshakes_failed", k.tls_handshakes_failed},
+        {"tls_handshakes_refused", k.tls_handshakes_refused},
         {"requests", k.requests},
         {"responses", k.responses},
         {"exceptions", detail::exceptions_json(k.exceptions_by_code)},

@@ -28,6 +28,16 @@ enum class reason : std::uint8_t {
     source_blocked,  ///< the source kept exceeding its rate limits and is blocked for a while
     not_accessible,  ///< not in the device's accessible IP list (accessible_ip_list.hpp)
     frame_timeout,   ///< a request begun was not completed in time (a slow or stalled master)
+    // Modbus/TCP Security (TLS) refusals, each its own reason so that the audit line says why.
+    tls_handshake_failed,           ///< the TLS handshake failed for another reason
+    too_many_handshakes,            ///< handshakes in progress over the listener's/source's cap
+    tls_handshake_timeout,          ///< the handshake did not finish within its deadline
+    tls_no_certificate,             ///< the client sent no certificate (R-10/R-44)
+    tls_unknown_ca,                 ///< the client certificate does not chain to the CA
+    tls_certificate_expired,        ///< the client certificate's notAfter is past
+    tls_certificate_not_yet_valid,  ///< the client certificate's notBefore is ahead
+    tls_certificate_revoked,        ///< the client certificate is in the CRL
+    tls_bad_identity,               ///< the certificate's role or CN cannot be used
 };
 
 constexpr std::string_view to_string(reason r) noexcept {
@@ -60,6 +70,24 @@ constexpr std::string_view to_string(reason r) noexcept {
             return "not_accessible";
         case reason::frame_timeout:
             return "frame_timeout";
+        case reason::tls_handshake_failed:
+            return "tls_handshake_failed";
+        case reason::too_many_handshakes:
+            return "too_many_handshakes";
+        case reason::tls_handshake_timeout:
+            return "tls_handshake_timeout";
+        case reason::tls_no_certificate:
+            return "tls_no_certificate";
+        case reason::tls_unknown_ca:
+            return "tls_unknown_ca";
+        case reason::tls_certificate_expired:
+            return "tls_certificate_expired";
+        case reason::tls_certificate_not_yet_valid:
+            return "tls_certificate_not_yet_valid";
+        case reason::tls_certificate_revoked:
+            return "tls_certificate_revoked";
+        case reason::tls_bad_identity:
+            return "tls_bad_identity";
     }
     return "unknown";
 }

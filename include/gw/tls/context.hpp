@@ -14,8 +14,10 @@
 // that does not belong to the certificate; the key is therefore proven by a signature the
 // certificate's public key verifies.
 //
-// Not yet here (the Modbus/TCP Security work): client certificates (mTLS), the role extension,
-// a configurable cipher policy with the specification's opt-in suites, revocation, resumption.
+// Modbus/TCP Security (mTLS): a server given a client CA requires a client certificate that
+// chains to it (optionally checked against a CRL); the peer's identity (subject CN, role
+// extension) is read once per full handshake and kept by session id in a bounded cache, because
+// a resumed session (session id or ticket) carries no peer certificate.
 
 #if !defined(GW_ASIO_SSL)
 #error "gw/tls/context.hpp needs GW_ASIO_SSL: link gw::asio_tls or gw::boost_asio_tls"
@@ -23,10 +25,19 @@
 
 #include <gw/transport/asio.hpp>  // <wolfssl/options.h> first, then net::ssl
 
+#include <gw/policy/decision.hpp>
+#include <gw/policy/identity.hpp>
+#include <gw/tls/cipher_policy.hpp>
+#include <gw/tls/x509_role.hpp>
+
 #include <wolfssl/openssl/evp.h>
+#include <wolfssl/openssl/x509.h>
 #include <wolfssl/ssl.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -51,11 +62,22 @@ inline constexpr std::string_view default_cipher_list =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
     "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
 
+/// The one suite the compatibility cipher policy adds: Modbus/TCP Security v21's mandatory
+/// TLS_RSA_WITH_AES_128_CBC_SHA256 (no forward secrecy, CBC; needs an RSA server certificate).
+inline constexpr std::string_view compatibility_suite = "AES128-SHA256";
+
 struct server_settings {
     std::string certificate_chain_file;  ///< PEM: the server's certificate, then intermediates
     std::string private_key_file;        ///< PEM, the certificate's key
     /// ':'-separated wolfSSL suite names, each one of offered_suites.
     std::string cipher_list{default_cipher_list};
+    /// PEM CA certificates a client certificate must chain to. Set: mutual TLS, a client
+    /// without a (valid) certificate fails the handshake. Empty: none requested.
+    std::string client_ca_file{};
+    /// PEM CRL of the client CA (optional; needs client_ca_file). A revoked certificate fails.
+    std::string crl_file{};
+    /// compatibility appends compatibility_suite to cipher_list.
+    cipher_policy ciphers = cipher_policy::intermediate;
 };
 
 struct client_settings {
@@ -63,6 +85,10 @@ struct client_settings {
     /// does not verify the server is not offered.
     std::string ca_file;
     std::string cipher_list{default_cipher_list};
+    /// A client certificate (PEM chain) and its key, for a server that requires one (mTLS).
+    /// Both or neither.
+    std::string certificate_chain_file{};
+    std::string private_key_file{};
 };
 
 /// A context, or why none could be made ("TLS server context: cipher list: ...").
@@ -75,7 +101,7 @@ struct context_result {
 namespace detail {
 
 /// Empty if every name in `list` is one of offered_suites, otherwise what is wrong.
-inline std::string check_cipher_list(std::string_view list) {
+inline std::string check_cipher_list(std::string_view list, bool compatibility = false) {
     if (list.empty()) return "is empty";
     std::size_t start = 0;
     for (;;) {
@@ -84,6 +110,7 @@ inline std::string check_cipher_list(std::string_view list) {
         bool offered = false;
         for (const auto s : offered_suites)
             offered = offered || s == name;
+        offered = offered || (compatibility && name == compatibility_suite);
         if (!offered) {
             return "'" + std::string{name} +
                    "' is not a suite gw offers (TLS 1.3, or TLS 1.2 ECDHE with AES-GCM or "
@@ -103,7 +130,8 @@ inline std::string wolfssl_reason(int code) {
 }
 
 /// The settings both roles share: versions, options, suites. Empty on success.
-inline std::string apply_common(WOLFSSL_CTX* ctx, const std::string& cipher_list) {
+inline std::string apply_common(WOLFSSL_CTX* ctx, const std::string& cipher_list,
+                                bool compatibility = false) {
     constexpr long options = WOLFSSL_OP_NO_SSLv2 | WOLFSSL_OP_NO_SSLv3 | WOLFSSL_OP_NO_TLSv1 |
                              WOLFSSL_OP_NO_TLSv1_1 | WOLFSSL_OP_NO_COMPRESSION |
                              WOLFSSL_OP_SINGLE_DH_USE;
@@ -111,7 +139,8 @@ inline std::string apply_common(WOLFSSL_CTX* ctx, const std::string& cipher_list
         return "options (no SSL, TLS 1.0, TLS 1.1, compression): refused by wolfSSL";
     if (const int rc = wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2); rc != WOLFSSL_SUCCESS)
         return "minimum version TLS 1.2: refused" + wolfssl_reason(rc);
-    if (auto why = check_cipher_list(cipher_list); !why.empty()) return "cipher list " + why;
+    if (auto why = check_cipher_list(cipher_list, compatibility); !why.empty())
+        return "cipher list " + why;
     if (const int rc = wolfSSL_CTX_set_cipher_list(ctx, cipher_list.c_str());
         rc != WOLFSSL_SUCCESS) {
         return "cipher list '" + cipher_list + "': refused" + wolfssl_reason(rc);
@@ -179,14 +208,47 @@ inline context_result fail(context_result& r, std::string_view role, const std::
 
 }  // namespace detail
 
-/// A server context: the certificate chain and its key, TLS 1.2+, the suites of `cipher_list`.
-/// Client certificates are not requested (mutual TLS comes with Modbus/TCP Security).
+/// The cipher list a server with these settings offers: cipher_list, plus compatibility_suite
+/// under the compatibility policy.
+/// Whether this wolfSSL build has `suite` at all: Debian's has no static-RSA key exchange, so
+/// no AES128-SHA256, and wolfSSL would drop an unknown name from a list silently.
+inline bool suite_built_in(std::string_view suite) {
+    std::array<char, 8192> names{};
+    if (wolfSSL_get_ciphers(names.data(), static_cast<int>(names.size())) != WOLFSSL_SUCCESS)
+        return false;
+    const std::string_view all{names.data()};
+    std::size_t start = 0;
+    while (start <= all.size()) {
+        const auto end = std::min(all.find(':', start), all.size());
+        if (all.substr(start, end - start) == suite) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+inline std::string effective_cipher_list(const server_settings& s) {
+    if (s.ciphers != cipher_policy::compatibility) return s.cipher_list;
+    return s.cipher_list + ":" + std::string{compatibility_suite};
+}
+
+/// A server context: the certificate chain and its key, TLS 1.2+, the suites of `cipher_list`
+/// (and of the cipher policy). With client_ca_file, mutual TLS: a client certificate chaining to
+/// that CA (and not in crl_file) is required.
 inline context_result make_server_context(const server_settings& s) {
     constexpr std::string_view role = "server";
     auto r = detail::make_context(net::ssl::context::tls_server, role);
     if (!r) return r;
     WOLFSSL_CTX* ctx = r.context->native_handle();
-    if (auto error = detail::apply_common(ctx, s.cipher_list); !error.empty())
+    if (s.ciphers == cipher_policy::compatibility && !suite_built_in(compatibility_suite)) {
+        return detail::fail(r, role,
+                            "cipher policy compatibility: this wolfSSL build has no " +
+                                std::string{compatibility_suite} +
+                                " (TLS_RSA_WITH_AES_128_CBC_SHA256 needs static RSA key "
+                                "exchange, WOLFSSL_STATIC_RSA)");
+    }
+    if (auto error = detail::apply_common(ctx, effective_cipher_list(s),
+                                          s.ciphers == cipher_policy::compatibility);
+        !error.empty())
         return detail::fail(r, role, error);
     if (const int rc =
             wolfSSL_CTX_use_certificate_chain_file(ctx, s.certificate_chain_file.c_str());
@@ -209,7 +271,240 @@ inline context_result make_server_context(const server_settings& s) {
                             "private key '" + s.private_key_file +
                                 "' does not match certificate '" + s.certificate_chain_file + "'");
     }
-    wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, nullptr);
+    if (s.client_ca_file.empty()) {
+        if (!s.crl_file.empty()) return detail::fail(r, role, "a CRL file needs a client CA file");
+        wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, nullptr);
+        return r;
+    }
+    if (const int rc = wolfSSL_CTX_load_verify_locations(ctx, s.client_ca_file.c_str(), nullptr);
+        rc != WOLFSSL_SUCCESS) {
+        return detail::fail(r, role,
+                            "client CA file '" + s.client_ca_file +
+                                "': not a readable PEM certificate file" +
+                                detail::wolfssl_reason(rc));
+    }
+    // no certificate, no connection.
+    wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    if (!s.crl_file.empty()) {
+        if (const int rc = wolfSSL_CTX_EnableCRL(ctx, WOLFSSL_CRL_CHECKALL); rc != WOLFSSL_SUCCESS)
+            return detail::fail(r, role, "CRL checking: refused" + detail::wolfssl_reason(rc));
+        if (const int rc = wolfSSL_CTX_LoadCRLFile(ctx, s.crl_file.c_str(), WOLFSSL_FILETYPE_PEM);
+            rc != WOLFSSL_SUCCESS) {
+            return detail::fail(r, role,
+                                "CRL file '" + s.crl_file + "': not a readable PEM CRL" +
+                                    detail::wolfssl_reason(rc));
+        }
+    }
+    // Sessions resume only into a context with the same id; wolfSSL's cache is process-wide.
+    static constexpr std::array<unsigned char, 13> session_context{
+        'g', 'w', '-', 'm', 'o', 'd', 'b', 'u', 's', '-', 't', 'l', 's'};
+    if (const int rc = wolfSSL_CTX_set_session_id_context(
+            ctx, session_context.data(), static_cast<unsigned int>(session_context.size()));
+        rc != WOLFSSL_SUCCESS) {
+        return detail::fail(r, role, "session id context: refused" + detail::wolfssl_reason(rc));
+    }
+    wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_SERVER);
+    return r;
+}
+
+/// Why a server handshake failed, in words an operator can act on: the certificate check's
+/// verdict when there is one ("client certificate expired"), else wolfSSL's reason.
+inline std::string handshake_failure_reason(WOLFSSL* ssl, const transport::error_code& ec) {
+    const int code = wolfSSL_get_error(ssl, 0);
+    switch (code) {
+        case ASN_AFTER_DATE_E:
+            return "client certificate expired";
+        case ASN_BEFORE_DATE_E:
+            return "client certificate not yet valid";
+        case ASN_NO_SIGNER_E:
+            return "client certificate from an unknown CA";
+        case NO_PEER_CERT:
+            return "no client certificate";
+        case CRL_CERT_REVOKED:
+            return "client certificate revoked";
+        case ASN_SIG_CONFIRM_E:
+            return "client certificate signature invalid";
+        case VERSION_ERROR:
+            return "protocol version below TLS 1.2";
+        case MATCH_SUITE_ERROR:
+            return "no cipher suite in common";
+        default:
+            break;
+    }
+    switch (wolfSSL_get_verify_result(ssl)) {
+        case X509_V_OK:
+            break;
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            return "client certificate expired";
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            return "client certificate not yet valid";
+        case X509_V_ERR_CERT_REVOKED:
+            return "client certificate revoked";
+        default:
+            return "client certificate not verified";
+    }
+    return ec.message() + detail::wolfssl_reason(code);
+}
+
+/// A role_error in words, for the log.
+inline std::string_view describe(role_error e) noexcept {
+    switch (e) {
+        case role_error::malformed:
+            return "certificate DER malformed";
+        case role_error::no_role_extension:
+            return "no role extension";
+        case role_error::not_utf8string:
+            return "role not a UTF8String";
+        case role_error::empty_role:
+            return "empty role";
+        case role_error::role_too_long:
+            return "role longer than 64 bytes";
+        case role_error::bad_utf8:
+            return "role not valid UTF-8";
+        case role_error::control_character:
+            return "role holds a control character";
+        case role_error::duplicate_extension:
+            return "role extension twice";
+    }
+    return "?";
+}
+
+/// The audit reason of a failed server handshake (see handshake_failure_reason for the words).
+inline policy::reason handshake_failure_code(WOLFSSL* ssl) {
+    switch (wolfSSL_get_error(ssl, 0)) {
+        case ASN_AFTER_DATE_E:
+            return policy::reason::tls_certificate_expired;
+        case ASN_BEFORE_DATE_E:
+            return policy::reason::tls_certificate_not_yet_valid;
+        case ASN_NO_SIGNER_E:
+            return policy::reason::tls_unknown_ca;
+        case NO_PEER_CERT:
+            return policy::reason::tls_no_certificate;
+        case CRL_CERT_REVOKED:
+            return policy::reason::tls_certificate_revoked;
+        default:
+            break;
+    }
+    switch (wolfSSL_get_verify_result(ssl)) {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            return policy::reason::tls_certificate_expired;
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            return policy::reason::tls_certificate_not_yet_valid;
+        case X509_V_ERR_CERT_REVOKED:
+            return policy::reason::tls_certificate_revoked;
+        default:
+            break;
+    }
+    return policy::reason::tls_handshake_failed;
+}
+
+/// Who a client proved to be: its certificate's subject CN and role, or why it cannot be used.
+struct peer_identity_result {
+    policy::connection_identity identity;
+    std::string error;  ///< empty: identity holds the peer
+    bool ok() const noexcept { return error.empty(); }
+};
+
+/// The identities of recent full handshakes by session id, so that a resumed session (which
+/// may carry no peer certificate) gets the role its certificate gave. Bounded: the oldest entry
+/// gives way. Per listener.
+template <std::size_t N>
+class session_identity_cache {
+public:
+    void put(std::span<const unsigned char> id, const policy::connection_identity& identity) {
+        if (id.empty() || id.size() > max_id) return;
+        entry* slot = find(id);
+        if (slot == nullptr) {
+            slot = &entries_[next_];
+            next_ = (next_ + 1) % N;
+        }
+        slot->size = static_cast<std::uint8_t>(id.size());
+        std::copy(id.begin(), id.end(), slot->id.begin());
+        slot->identity = identity;
+    }
+    const policy::connection_identity* get(std::span<const unsigned char> id) const {
+        const entry* e = const_cast<session_identity_cache*>(this)->find(id);
+        return e != nullptr ? &e->identity : nullptr;
+    }
+    void clear() { entries_ = {}; }
+
+private:
+    static constexpr std::size_t max_id = 32;  // ID_LEN
+    struct entry {
+        std::array<unsigned char, max_id> id{};
+        std::uint8_t size = 0;
+        policy::connection_identity identity;
+    };
+    entry* find(std::span<const unsigned char> id) {
+        if (id.empty() || id.size() > max_id) return nullptr;
+        for (auto& e : entries_) {
+            if (e.size == id.size() && std::equal(id.begin(), id.end(), e.id.begin())) return &e;
+        }
+        return nullptr;
+    }
+    std::array<entry, N> entries_{};
+    std::size_t next_ = 0;
+};
+
+/// The session id wolfSSL keeps for `ssl` (TLS 1.2 session id; with tickets, the id the ticket
+/// carries: WOLFSSL_TICKET_HAVE_ID), empty if none.
+inline std::span<const unsigned char> session_id_of(WOLFSSL* ssl) {
+    WOLFSSL_SESSION* session = wolfSSL_get_session(ssl);
+    if (session == nullptr) return {};
+    unsigned int size = 0;
+    const unsigned char* id = wolfSSL_SESSION_get_id(session, &size);
+    if (id == nullptr) return {};
+    return {id, size};
+}
+
+/// The verified client's identity after a server handshake: from its certificate on a full
+/// handshake (stored in `cache`), from `cache` on a resumed one.
+template <std::size_t N>
+peer_identity_result read_peer_identity(WOLFSSL* ssl, session_identity_cache<N>& cache) {
+    peer_identity_result r;
+    const auto id = session_id_of(ssl);
+    const bool resumed = wolfSSL_session_reused(ssl) != 0;
+    if (resumed) {
+        if (const auto* known = cache.get(id); known != nullptr) {
+            r.identity = *known;
+            return r;
+        }
+    }
+    // A resumed session not in the cache (a TLS 1.3 ticket: its id exists only once the
+    // ticket is sent, after the handshake) still has the certificate chain wolfSSL verified
+    // and stored with the session (SESSION_CERTS); without one it is refused, never roleless.
+    WOLFSSL_X509* peer = wolfSSL_get_peer_certificate(ssl);
+    if (peer == nullptr) {
+        r.error = resumed ? "resumed session with no identity on record" : "no client certificate";
+        return r;
+    }
+    int der_size = 0;
+    const unsigned char* der = wolfSSL_X509_get_der(peer, &der_size);
+    std::array<char, 256> cn{};
+    const int cn_size =
+        wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(peer), NID_commonName,
+                                          cn.data(), static_cast<int>(cn.size()));
+    if (der == nullptr || der_size <= 0) {
+        r.error = "client certificate unreadable";
+    } else {
+        const auto role = read_modbus_role(
+            std::span<const std::uint8_t>{der, static_cast<std::size_t>(der_size)});
+        r.identity.source = policy::identity_source::client_certificate;
+        if (cn_size > 0 && !r.identity.subject.assign(
+                               std::string_view{cn.data(), static_cast<std::size_t>(cn_size)})) {
+            r.error = "client certificate subject CN longer than " +
+                      std::to_string(decltype(r.identity.subject)::capacity()) + " bytes";
+        } else if (role.ok()) {
+            if (!r.identity.role.assign(role.role)) r.error = "client certificate role too long";
+        } else if (*role.error != role_error::no_role_extension) {
+            // A role that cannot be read is refused, not taken as "no role": the certificate's
+            // issuer meant something by it.
+            r.error = "client certificate role extension refused (" +
+                      std::string{describe(*role.error)} + ")";
+        }
+    }
+    wolfSSL_X509_free(peer);
+    if (r.ok()) cache.put(id, r.identity);
     return r;
 }
 
@@ -234,6 +529,30 @@ inline context_result make_client_context(const client_settings& s) {
                                 detail::wolfssl_reason(rc));
     }
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    if (s.certificate_chain_file.empty() != s.private_key_file.empty())
+        return detail::fail(r, role, "a client certificate needs its private key, and back");
+    if (s.certificate_chain_file.empty()) return r;
+    if (const int rc =
+            wolfSSL_CTX_use_certificate_chain_file(ctx, s.certificate_chain_file.c_str());
+        rc != WOLFSSL_SUCCESS) {
+        return detail::fail(r, role,
+                            "certificate chain '" + s.certificate_chain_file +
+                                "': not a readable PEM certificate chain" +
+                                detail::wolfssl_reason(rc));
+    }
+    if (const int rc =
+            wolfSSL_CTX_use_PrivateKey_file(ctx, s.private_key_file.c_str(), WOLFSSL_FILETYPE_PEM);
+        rc != WOLFSSL_SUCCESS) {
+        return detail::fail(r, role,
+                            "private key '" + s.private_key_file +
+                                "': not a readable PEM private key" + detail::wolfssl_reason(rc));
+    }
+    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS ||
+        !detail::key_matches_certificate(ctx)) {
+        return detail::fail(r, role,
+                            "private key '" + s.private_key_file +
+                                "' does not match certificate '" + s.certificate_chain_file + "'");
+    }
     return r;
 }
 

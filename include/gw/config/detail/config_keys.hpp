@@ -732,6 +732,54 @@ inline bool read_rule_list(value_reader& r, const json_value& v, const path_t& p
     return true;
 }
 
+// ---- tls (modbus_tls listeners) ----------------------------------------------------------------
+
+using tls_bounds = gateway::tls_listener_plan;
+
+inline constexpr key_decl<tls_listener_config> tls_listener_keys[] = {
+    key<&tls_listener_config::certificate>(
+        "certificate", "path", "The server's certificate chain (PEM): its certificate first.",
+        true),
+    key<&tls_listener_config::private_key>(
+        "private_key", "path", "The certificate's private key (PEM); keep it 0600.", true),
+    key<&tls_listener_config::ca>(
+        "ca", "path",
+        "CA certificates (PEM) a client certificate must chain to; a client without one is "
+        "refused.",
+        true),
+    key<&tls_listener_config::crl>("crl", "path",
+                                   "A CRL (PEM) of that CA: revoked client certificates are "
+                                   "refused. Empty: none."),
+    key<&tls_listener_config::ciphers>(
+        "cipher_policy",
+        "`intermediate`: TLS 1.3, and TLS 1.2 ECDHE with AES-GCM or ChaCha20-Poly1305 only. "
+        "`compatibility` also offers TLS_RSA_WITH_AES_128_CBC_SHA256 (logged as a warning)."),
+    key<&tls_listener_config::handshake_timeout>(
+        "handshake_timeout_ms", 1, tls_bounds::max_handshake_timeout.count(),
+        "A TLS handshake not finished after this long is closed."),
+    key<&tls_listener_config::max_handshakes>(
+        "max_handshakes", 1, tls_bounds::max_handshakes_bound,
+        "TLS handshakes in progress on this listener; over it a new connection is closed at once."),
+    key<&tls_listener_config::max_handshakes_per_source>(
+        "max_handshakes_per_source", 1, tls_bounds::max_handshakes_bound,
+        "TLS handshakes in progress from one source address, at most `max_handshakes`."),
+};
+
+inline constexpr std::string_view tls_what = "\"tls\"";
+
+inline bool read_tls(value_reader& r, const key_decl<tcp_listener_config>& d, const json_value& v,
+                     const path_t& p, tcp_listener_config& out) {
+    if (!read_object<&tcp_listener_config::tls, tls_listener_keys, tls_what>(r, d, v, p, out))
+        return false;
+    const tls_listener_config& t = out.tls;
+    if (t.max_handshakes_per_source > t.max_handshakes) {
+        const json_value* at = value_reader::member(v, "max_handshakes_per_source");
+        return r.fail_at(at != nullptr ? *at : v, member_path(p, "max_handshakes_per_source"),
+                         "exceeds max_handshakes (" + std::to_string(t.max_handshakes) + ")");
+    }
+    return true;
+}
+
 inline bj::array write_rule_list(const std::vector<access_rule_config>& rules) {
     bj::array a;
     for (const access_rule_config& rule : rules) {
@@ -873,6 +921,12 @@ inline std::optional<bj::value> write_roles_by_source(const tcp_listener_config&
     return bj::value(std::move(a));
 }
 
+/// Only a modbus_tls listener has a "tls" object (it always has a certificate).
+inline std::optional<bj::value> write_tls(const tcp_listener_config& t) {
+    if (t.tls.certificate.empty()) return std::nullopt;
+    return write_object<&tcp_listener_config::tls, tls_listener_keys>(t);
+}
+
 inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
     key<&tcp_listener_config::address, &check_listen_address>("address", "IP address",
                                                               "Where to listen."),
@@ -910,6 +964,11 @@ inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
                                   "Roles for connections without a client certificate, by source "
                                   "network; the first match wins. Needs `authorization`.",
                                   &read_roles_by_source, &write_roles_by_source),
+    {.key = "tls",
+     .shape = key_shape::object,
+     .doc = "`modbus_tls` only, and required there: the TLS settings; see below.",
+     .read = &read_tls,
+     .write = &write_tls},
 };
 
 // ---- routes, limits, log, the document ----------------------------------------------------------
@@ -1105,11 +1164,12 @@ void for_each_key_table(F&& f) {
     f("`\"type\": \"tcp\"`", std::span(tcp_device_keys));
     f("`\"type\": \"simulator\"`", std::span(simulator_keys));
     f("Listeners", std::span(listener_head_keys));
-    f("`\"protocol\": \"modbus_tcp\"` and `\"protocol\": \"rtu_over_tcp\"`",
+    f("`\"protocol\": \"modbus_tcp\"`, `\"rtu_over_tcp\"` and `\"modbus_tls\"`",
       std::span(tcp_listener_keys));
     f("Allowlist entries", std::span(allowlist_entry_keys));
     f("`rate_limit`", std::span(rate_limit_keys));
     f("`roles_by_source` entries", std::span(source_role_keys));
+    f("`tls`", std::span(tls_listener_keys));
     f("Routes", std::span(route_keys));
     f("`accessible_ip_list`", std::span(accessible_ip_list_keys));
     f("Accessible IP entries", std::span(accessible_ip_entry_keys));

@@ -176,6 +176,15 @@ private:
             what = "an rtu_serial listener";
             skip = "mode";
         }
+        // "tls" belongs to modbus_tls listeners, and they cannot go without it.
+        if (const json_value* tls = member(v, "tls");
+            tls != nullptr && out.protocol != listener_protocol::modbus_tls) {
+            return fail_at(*tls, member_path(path, "tls"),
+                           "only a modbus_tls listener has \"tls\"");
+        } else if (tls == nullptr && out.protocol == listener_protocol::modbus_tls) {
+            return fail_at(v, member_path(path, "tls"),
+                           "a modbus_tls listener needs \"tls\" (certificate, private_key, ca)");
+        }
         const std::vector<std::string_view> other_endpoints =
             key_names({}, tcp_listener_keys, serial_line_keys);
         return std::visit(

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Modbus/TCP Security (a modbus_tls listener) against real TLS peers: OpenSSL (Python's ssl
+module and the openssl command-line tool), pymodbus's TLS client, and nmap's ssl-enum-ciphers.
+The PKI is made for the run by tests/tls/make_pki.sh (openssl ca).
+
+  operator certificate: handshake, then a raw MBAP read is answered; the gateway logs the
+      identity it read (subject and role)
+  a certificate without a role: served, logged with role ''
+  no certificate, another CA's, an expired one, a not-yet-valid one: the handshake fails, the
+      request is never answered, and the refusal is audited with its reason
+  pymodbus ModbusTlsClient (MBAP framer, as the specification keeps MBAP inside TLS) reads
+  session resumption: openssl s_client -sess_out, then -sess_in says "Reused", and the gateway
+      logs the resumed session with the same role
+  nmap ssl-enum-ciphers (when nmap is installed): only TLSv1.2 and TLSv1.3, no NULL, aNULL,
+      EXPORT, RC4, 3DES or CBC suite, and every TLS 1.2 suite ECDHE (forward secrecy)
+"""
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+
+import gwtest
+from gwtest import Master, read_holding
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MBAP_READ = Master.adu(0x0102, 1, read_holding(0, 2))
+
+
+def tls_context(pki, name):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(os.path.join(pki, "ca.crt"))
+    if name:
+        ctx.load_cert_chain(os.path.join(pki, name + ".crt"), os.path.join(pki, name + ".key"))
+    return ctx
+
+
+def mbap_read(pki, port, name):
+    """The answer to one MBAP read over TLS with `name`'s certificate, or None if refused."""
+    ctx = tls_context(pki, name)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=gwtest.WAIT_S) as raw:
+            with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                s.sendall(MBAP_READ)
+                data = b""
+                while len(data) < 13:
+                    chunk = s.recv(13 - len(data))
+                    if not chunk:
+                        return None
+                    data += chunk
+                return data
+    except (ssl.SSLError, ConnectionError, OSError):
+        return None
+
+
+with gwtest.Env(__doc__) as env:
+    pki = env.path("pki")
+    subprocess.run(["sh", os.path.join(HERE, "..", "tls", "make_pki.sh"), pki], check=True,
+                   capture_output=True)
+    sim = env.simulator("--units", "1")
+    gw = env.gateway({
+        "channels": [gwtest.serial_channel("sim", sim.link)],
+        "listeners": [{
+            "name": "secure", "protocol": "modbus_tls", "address": "127.0.0.1",
+            "tls": {"certificate": os.path.join(pki, "server.crt"),
+                    "private_key": os.path.join(pki, "server.key"),
+                    "ca": os.path.join(pki, "ca.crt")}}],
+        "routes": [{"units": 1, "channel": "sim"}],
+        "log": {"level": "info"},
+    })
+    port = gw.port("secure")
+
+    # ---- accepted certificates
+    answer = mbap_read(pki, port, "operator")
+    env.check(answer is not None and answer[:2] == b"\x01\x02" and answer[7] == 3,
+              "operator: a raw MBAP read over TLS is answered (FC 3, transaction id echoed)")
+    gw.log.wait(r"client 127\.0\.0\.1 authenticated: subject 'operator', role 'operator'",
+                what="the operator's identity in the log")
+    answer = mbap_read(pki, port, "no_role")
+    env.check(answer is not None and answer[7] == 3, "no role: served")
+    gw.log.wait(r"authenticated: subject 'no_role', role ''", what="the empty role in the log")
+
+    # ---- refused certificates
+    for name, reason in ((None, "tls_no_certificate"), ("stranger", "tls_unknown_ca"),
+                         ("expired", "tls_certificate_expired"),
+                         ("not_yet_valid", "tls_certificate_not_yet_valid")):
+        env.check(mbap_read(pki, port, name) is None,
+                  "%s: the handshake fails, nothing is answered" % (name or "no certificate"))
+        gw.log.wait(r"connection_refused source=0 peer=127\.0\.0\.1:\d+ reason=%s" % reason,
+                    what="the refusal audited as %s" % reason)
+
+    # ---- pymodbus's TLS client
+    from pymodbus.client import ModbusTlsClient
+    from pymodbus.transaction import ModbusSocketFramer
+    sslctx = tls_context(pki, "operator")
+    client = ModbusTlsClient("127.0.0.1", port=port, sslctx=sslctx, framer=ModbusSocketFramer,
+                             server_hostname="127.0.0.1", timeout=gwtest.WAIT_S)
+    env.check(client.connect(), "pymodbus: the TLS client connects")
+    rr = client.read_holding_registers(0, 2, slave=1)
+    env.check(not rr.isError() and len(rr.registers) == 2, "pymodbus: reads 2 registers over TLS")
+    client.close()
+
+    # ---- session resumption (TLS 1.2 session id, and TLS 1.3 ticket)
+    for version in ("-tls1_2", "-tls1_3"):
+        sess = env.path("session%s.pem" % version)
+        base = ["openssl", "s_client", version, "-connect", "127.0.0.1:%d" % port,
+                "-CAfile", os.path.join(pki, "ca.crt"), "-cert", os.path.join(pki, "operator.crt"),
+                "-key", os.path.join(pki, "operator.key")]
+        # The request keeps the connection until the answer (and a TLS 1.3 ticket) arrived.
+        first = subprocess.run(base + ["-sess_out", sess, "-ign_eof"], input=MBAP_READ,
+                               capture_output=True, timeout=gwtest.WAIT_S * 2)
+        second = subprocess.run(base + ["-sess_in", sess, "-ign_eof"], input=MBAP_READ,
+                                capture_output=True, timeout=gwtest.WAIT_S * 2)
+        env.check(b"Reused" in second.stdout,
+                  "openssl s_client %s: the second connection resumes the session" % version)
+        gw.log.wait(r"subject 'operator', role 'operator' \(resumed session\)",
+                    what="the resumed session's role in the log (%s)" % version)
+
+    # ---- cipher suites
+    if shutil.which("nmap"):
+        r = subprocess.run(["nmap", "-Pn", "--script", "ssl-enum-ciphers", "-p", str(port),
+                            "127.0.0.1"], capture_output=True, text=True, timeout=120)
+        out = r.stdout
+        protocols = set(re.findall(r"\|\s+(TLSv1\.\d|SSLv\d)", out))
+        env.check(protocols and protocols <= {"TLSv1.2", "TLSv1.3"},
+                  "nmap: only TLS 1.2 and 1.3 (%s)" % sorted(protocols))
+        suites = re.findall(r"\|\s+(TLS_\w+)", out)
+        env.check(len(suites) > 0, "nmap: suites enumerated")
+        for bad in ("NULL", "anon", "EXPORT", "RC4", "3DES", "CBC", "_DES_"):
+            env.check(not any(bad in s for s in suites), "nmap: no %s suite" % bad)
+        tls12 = [s for s in suites if "ECDHE" in s or s.startswith("TLS_AES") or
+                 s.startswith("TLS_CHACHA20") or s.startswith("TLS_AKE_")]
+        env.check(len(tls12) == len(suites), "nmap: forward secrecy only (ECDHE or TLS 1.3)")
+    else:
+        print("SKIP nmap ssl-enum-ciphers: nmap is not installed (scripts/install-deps.sh)")

@@ -25,7 +25,14 @@ std::string ca_pki(const std::string& file) {
     return std::string{GW_TEST_MTLS_PKI_DIR} + "/" + file;
 }
 
-void make_tls(gw::gateway::listener_plan& l) {
+/// Listener 0 becomes modbus_tls; the rules let the certificate role "operator" read holding
+/// registers (a modbus_tls listener needs authorization: it always checks the role).
+void make_tls(gw::gateway::gateway_plan& plan) {
+    plan.authorization.enabled = true;
+    gw::policy::access_rule read_holding_registers;
+    read_holding_registers.functions = {3};
+    plan.authorization.roles = {{"operator", {read_holding_registers}}};
+    auto& l = plan.listeners[0];
     l.name = "secure";
     l.protocol = gw::gateway::listener_protocol::modbus_tls;
     l.tls.certificate = ca_pki("server.crt");
@@ -67,26 +74,37 @@ struct tls_master {
                     }
                     handshaken = true;
                     request = adu(7, 1, read_holding(0, 2));
-                    net::async_write(
-                        stream, net::buffer(request), [this](error_code w, std::size_t) {
-                            if (w) {
-                                failed = true;
-                                return;
-                            }
-                            net::async_read(stream, net::buffer(reply),
-                                            [this](error_code r, std::size_t n) {
-                                                failed = failed || static_cast<bool>(r);
-                                                got = r ? 0 : n;
-                                            });
-                        });
+                    net::async_write(stream, net::buffer(request),
+                                     [this](error_code w, std::size_t) {
+                                         if (w) {
+                                             failed = true;
+                                             return;
+                                         }
+                                         read_answer();
+                                     });
                 });
             });
+    }
+    /// The MBAP header, then as many bytes as its length field says (an answer or an exception).
+    void read_answer() {
+        net::async_read(stream, net::buffer(reply.data(), 7), [this](error_code r, std::size_t) {
+            const std::size_t rest = r ? 0 : std::size_t{reply[4]} * 256U + reply[5] - 1U;
+            if (r || rest == 0 || rest > reply.size() - 7) {
+                failed = true;
+                return;
+            }
+            net::async_read(stream, net::buffer(reply.data() + 7, rest),
+                            [this, rest](error_code r2, std::size_t) {
+                                failed = failed || static_cast<bool>(r2);
+                                got = r2 ? 0 : 7 + rest;
+                            });
+        });
     }
     bool done() const { return failed || got > 0; }
 
     tls_stream stream;
     bytes request;
-    std::array<std::uint8_t, 13> reply{};  // MBAP 7 + FC 3, byte count, 2 registers
+    std::array<std::uint8_t, 260> reply{};  // MBAP 7 + the PDU
     std::size_t got = 0;
     bool handshaken = false;
     bool failed = false;
@@ -96,7 +114,7 @@ struct tls_master {
 
 TEST_CASE("modbus_tls: a master with a role certificate is served, its identity recorded") {
     rig r;
-    make_tls(r.plan().listeners[0]);
+    make_tls(r.plan());
     const auto port = r.start();
     auto ctx = client_context("operator");
     tls_master m{r.io(), ctx};
@@ -104,7 +122,7 @@ TEST_CASE("modbus_tls: a master with a role certificate is served, its identity 
     r.run_until([&] { return m.done(); }, "the TLS master's answer");
     REQUIRE(m.handshaken);
     REQUIRE_FALSE(m.failed);
-    CHECK(m.got == m.reply.size());
+    CHECK(m.got == 13);      // MBAP 7 + FC 3, byte count, 2 registers
     CHECK(m.reply[0] == 0);  // transaction id 7 echoed
     CHECK(m.reply[1] == 7);
     CHECK(m.reply[7] == 3);  // FC 3, not an exception
@@ -113,16 +131,19 @@ TEST_CASE("modbus_tls: a master with a role certificate is served, its identity 
     CHECK(r.counters().tls_handshakes_failed == 0);
 }
 
-TEST_CASE("modbus_tls: a certificate without a role is served with an empty role") {
+TEST_CASE("modbus_tls: a certificate without a role is authenticated, then denied (exception 01)") {
     rig r;
-    make_tls(r.plan().listeners[0]);
+    make_tls(r.plan());
     const auto port = r.start();
     auto ctx = client_context("no_role");
     tls_master m{r.io(), ctx};
     m.start(port);
     r.run_until([&] { return m.done(); }, "the TLS master's answer");
-    CHECK(m.got == m.reply.size());
+    CHECK(m.got == 9);
+    CHECK(m.reply[7] == 0x83);  // FC 3 | 0x80: the NULL role has no rules here
+    CHECK(m.reply[8] == 0x01);
     CHECK(r.logged("authenticated: subject 'no_role', role ''"));
+    CHECK(r.device_requests() == 0);
 }
 
 TEST_CASE("modbus_tls: refused certificates are audited with their reason, never served") {
@@ -139,7 +160,7 @@ TEST_CASE("modbus_tls: refused certificates are audited with their reason, never
         const reason why = item.why;
         CAPTURE(name);
         rig r;
-        make_tls(r.plan().listeners[0]);
+        make_tls(r.plan());
         r.plan().listeners[0].tls.crl = ca_pki("ca.crl");
         const auto port = r.start();
         auto ctx = client_context(name);
@@ -157,7 +178,7 @@ TEST_CASE("modbus_tls: refused certificates are audited with their reason, never
 
 TEST_CASE("modbus_tls: handshakes are capped per source; over the cap a connection closes") {
     rig r;
-    make_tls(r.plan().listeners[0]);
+    make_tls(r.plan());
     r.plan().listeners[0].tls.max_handshakes_per_source = 1;
     const auto port = r.start();
     // A peer that opens TCP and never says hello holds a handshake slot (until the deadline).
@@ -173,12 +194,12 @@ TEST_CASE("modbus_tls: handshakes are capped per source; over the cap a connecti
     tls_master m{r.io(), ctx, "127.0.0.3"};
     m.start(port);
     r.run_until([&] { return m.done(); }, "the other source's answer");
-    CHECK(m.got == m.reply.size());
+    CHECK(m.got == 13);
 }
 
 TEST_CASE("modbus_tls: a handshake that does not finish by its deadline is closed and audited") {
     rig r;
-    make_tls(r.plan().listeners[0]);
+    make_tls(r.plan());
     r.plan().listeners[0].tls.handshake_timeout = std::chrono::milliseconds{100};
     const auto port = r.start();
     tcp_master silent{r.io(), from("127.0.0.2")};
@@ -186,6 +207,16 @@ TEST_CASE("modbus_tls: a handshake that does not finish by its deadline is close
     r.run_until([&] { return silent.closed(); }, "the deadline");
     r.run_until([&] { return r.counters().tls_handshakes_failed == 1; }, "the audit");
     CHECK(r.count_events(event_kind::connection_refused, reason::tls_handshake_timeout) == 1);
+}
+
+TEST_CASE("modbus_tls: a listener without authorization rules is a start error") {
+    rig r;
+    make_tls(r.plan());
+    r.plan().authorization = {};
+    const auto error = r.gateway().start(r.plan());
+    CHECK_MESSAGE(error.find("listener 'secure': a modbus_tls listener needs authorization") !=
+                      std::string::npos,
+                  error);
 }
 
 TEST_CASE("modbus_tls: a setting wolfSSL refuses is a start error naming the key") {
@@ -202,7 +233,7 @@ TEST_CASE("modbus_tls: a setting wolfSSL refuses is a start error naming the key
         const char* key = item.key;
         CAPTURE(key);
         rig r;
-        make_tls(r.plan().listeners[0]);
+        make_tls(r.plan());
         item.edit(r.plan().listeners[0].tls);
         const auto error = r.gateway().start(r.plan());
         CHECK_MESSAGE(error.find(std::string{"listener 'secure': "} + key) != std::string::npos,

@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 
-
 namespace {
 
 namespace net = gw::net;

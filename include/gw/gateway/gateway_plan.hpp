@@ -109,7 +109,7 @@ struct listener_plan {
     /// in rate_limit_exempt, which the plan owns.
     policy::rate_limit_settings rate_limit{};
     std::vector<policy::ip_network> rate_limit_exempt;
-    tls_listener_plan tls;  ///< modbus_tls listeners
+    tls_listener_plan tls;   ///< modbus_tls listeners
     bool read_only = false;  ///< every write access is refused (exception 01)
     std::vector<source_role_plan> roles_by_source;  ///< first match wins
 };

@@ -42,7 +42,11 @@ auto with_authorization_settings(const gateway_plan& plan, F&& f) {
     for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
         for (const auto& sr : plan.listeners[i].roles_by_source)
             sources[i].push_back({sr.network, sr.role});
-        listeners.push_back({plan.authorization.enabled, plan.listeners[i].read_only, sources[i]});
+        // A Modbus/TCP Security listener always checks roles (the point of the certificate's
+        // role): without rules, its connections are denied everything rather than allowed it.
+        const bool enforced = plan.authorization.enabled ||
+                              plan.listeners[i].protocol == listener_protocol::modbus_tls;
+        listeners.push_back({enforced, plan.listeners[i].read_only, sources[i]});
     }
     return f(policy::authorization_settings{roles, plan.authorization.null_role, listeners});
 }
@@ -110,6 +114,10 @@ inline std::string check_plan(const gateway_plan& plan) {
         if (!l.roles_by_source.empty() && !plan.authorization.enabled)
             return which + ": roles_by_source needs authorization to be enabled";
         if (l.protocol == listener_protocol::modbus_tls) {
+            if (!plan.authorization.enabled)
+                return which +
+                       ": a modbus_tls listener needs authorization (the rules for the "
+                       "roles its client certificates carry)";
             const auto& t = l.tls;
             if (t.handshake_timeout.count() <= 0 ||
                 t.handshake_timeout > tls_listener_plan::max_handshake_timeout)

@@ -304,6 +304,12 @@ inline context_result make_server_context(const server_settings& s) {
         return detail::fail(r, role, "session id context: refused" + detail::wolfssl_reason(rc));
     }
     wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_SERVER);
+    // TLS 1.2 resumes by session id only: a TLS 1.2 ticket carries no peer certificate, and the
+    // id the client sends with it is new, so the identity cache could not find the role (such a
+    // resumption was refused with tls_bad_identity). TLS 1.3 tickets keep the chain.
+    if (const int rc = wolfSSL_CTX_NoTicketTLSv12(ctx); rc != WOLFSSL_SUCCESS)
+        return detail::fail(r, role, "TLS 1.2 session tickets: cannot be turned off" +
+                                         detail::wolfssl_reason(rc));
     return r;
 }
 

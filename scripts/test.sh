@@ -18,7 +18,7 @@ jobs=$(nproc)
 stages=("$@")
 if ((${#stages[@]} == 0)); then stages=(dev asan core fuzz release); fi
 
-banner() { printf '\n==== %s ====\n' "$*"; }
+banner() { printf '\n==== %s  [%dm%02ds since start] ====\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 run_preset() {
   local preset=$1

@@ -9,9 +9,11 @@ packages=(
   # libraries
   libasio-dev libboost1.81-dev libboost-json1.81-dev libwolfssl-dev doctest-dev libbenchmark-dev
   libcli11-dev
-  # throwaway certificates for the TLS tests (the openssl command-line tool), and the scanners
-  # the Modbus/TCP Security tests run against the TLS listener
+  # throwaway certificates for the TLS tests and the built-in default's demo PKI (the openssl
+  # command-line tool), and the scanners the Modbus/TCP Security tests run against the listener
   openssl nmap testssl.sh
+  # a network namespace with its own loopback for the test of the fixed-port built-in default
+  iproute2
   # real Modbus peers and virtual serial lines for integration tests and baselines
   libmodbus-dev mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
   # bare metal: cross compiler, newlib and QEMU

@@ -3,8 +3,10 @@
 // table, priority queueing, allowlists, connection limits and an audit log between them.
 //
 // With no arguments it runs the embedded default: the device simulator on a virtual serial line
-// (a pty), listening on 127.0.0.1:1502 (normal) and 127.0.0.1:1503 (priority).
+// (a pty), listening on 127.0.0.1:1502 (normal), 127.0.0.1:1503 (priority) and 127.0.0.1:1802
+// (Modbus/TCP Security, with a demo PKI made in the state directory on first start).
 
+#include "demo_pki.hpp"
 #include "embedded_simulator.hpp"
 #include "logging.hpp"
 
@@ -30,7 +32,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -40,8 +45,9 @@ constexpr std::size_t log_queue_lines = 4096;
 
 constexpr std::string_view description =
     R"(Runs a Modbus gateway in the foreground. Without a configuration it runs the embedded default:
-a simulated RTU device (units 1-3) on a virtual serial line, Modbus TCP on 127.0.0.1:1502 and a
-priority listener on 127.0.0.1:1503.)";
+a simulated RTU device (units 1-3) on a virtual serial line, Modbus TCP on 127.0.0.1:1502, a
+priority listener on 127.0.0.1:1503, and Modbus/TCP Security (mutual TLS) on 127.0.0.1:1802 with
+a demo PKI made in the state directory on first start.)";
 
 constexpr std::string_view footer =
     R"(Signals: SIGTERM/SIGINT stop gracefully (requests in flight are answered), SIGHUP reloads the
@@ -68,6 +74,7 @@ struct options {
     std::optional<std::string> status_file;
     std::optional<std::string> log_level;
     std::optional<double> priority_hold_ms;
+    std::optional<std::string> state_dir;
 };
 
 [[noreturn]] void fail_usage(const std::string& message) {
@@ -170,6 +177,13 @@ options parse_args(int argc, char** argv) {
             0.0, std::chrono::duration<double, std::milli>{gw::router::max_priority_hold}.count()))
         ->group("Operation");
 
+    app.add_option("--state-dir", o.state_dir,
+                   "the gateway's state: relative paths of the configuration (TLS files) are "
+                   "here, and the built-in default keeps its demo PKI here (default: "
+                   "$STATE_DIRECTORY, else /var/lib/gw as root, else ~/.local/state/gw)")
+        ->type_name("DIR")
+        ->group("Operation");
+
     config->excludes(serial)->excludes(check)->excludes(print);
     check->excludes(serial)->excludes(print);
     print->excludes(serial);
@@ -181,6 +195,36 @@ options parse_args(int argc, char** argv) {
         std::exit(app.exit(e) == 0 ? 0 : 2);
     }
     return o;
+}
+
+/// --state-dir, else systemd's $STATE_DIRECTORY (its first entry), else a per-user default.
+std::string state_directory(const options& o) {
+    if (o.state_dir) return *o.state_dir;
+    if (const char* s = std::getenv("STATE_DIRECTORY"); s != nullptr && *s != '\0') {
+        const std::string_view all{s};
+        return std::string{all.substr(0, all.find(':'))};
+    }
+    if (::geteuid() == 0) return "/var/lib/gw";
+    if (const char* x = std::getenv("XDG_STATE_HOME"); x != nullptr && *x == '/')
+        return std::string{x} + "/gw";
+    const char* home = std::getenv("HOME");
+    return std::string{home != nullptr ? home : "."} + "/.local/state/gw";
+}
+
+/// Relative file names in the configuration are in the state directory (not the working
+/// directory, which for a service is "/").
+void resolve_paths(gw::config::gateway_config& c, const std::string& state_dir) {
+    const auto resolve = [&](std::string& path) {
+        if (!path.empty() && path.front() != '/') path = state_dir + "/" + path;
+    };
+    for (auto& l : c.listeners) {
+        if (auto* t = std::get_if<gw::config::tcp_listener_config>(&l.endpoint)) {
+            resolve(t->tls.certificate);
+            resolve(t->tls.private_key);
+            resolve(t->tls.ca);
+            resolve(t->tls.crl);
+        }
+    }
 }
 
 /// The quick-start flags as the configuration they stand for, built as a value. CLI11 checked
@@ -304,11 +348,26 @@ int main(int argc, char** argv) {
     }
 
     // Where the configuration comes from decides what SIGHUP reloads.
-    const auto load = [&]() -> std::variant<gw::config::gateway_config, gw::config::config_error> {
-        if (opts.config_path) return gw::config::load_config_file(*opts.config_path);
-        if (opts.serial) return config_from_flags(opts);
-        return gw::config::parse_config(gw::config::default_config_text(), "<embedded default>");
+    const std::string state_dir = state_directory(opts);
+    const bool embedded_default = !opts.config_path && !opts.serial;
+    using loaded_config = std::variant<gw::config::gateway_config, gw::config::config_error>;
+    const auto load = [&]() -> loaded_config {
+        loaded_config loaded =
+            opts.config_path ? gw::config::load_config_file(*opts.config_path)
+            : opts.serial
+                ? loaded_config{config_from_flags(opts)}
+                : gw::config::parse_config(gw::config::default_config_text(), "<embedded default>");
+        if (auto* c = std::get_if<gw::config::gateway_config>(&loaded))
+            resolve_paths(*c, state_dir);
+        return loaded;
     };
+    // The built-in default's modbus_tls listener needs certificates: made once, kept.
+    if (embedded_default) {
+        if (const auto error = gw::examples::ensure_demo_pki(state_dir); !error.empty()) {
+            std::cerr << "gw_gateway: " << error << "\n";
+            return 1;
+        }
+    }
     auto loaded = load();
     if (const auto* error = std::get_if<gw::config::config_error>(&loaded)) {
         std::cerr << error->to_string() << "\n";
@@ -373,11 +432,20 @@ int main(int argc, char** argv) {
         log(gw::policy::event_severity::error, error);
         return 1;
     }
-    if (!opts.config_path && !opts.serial) {
+    if (embedded_default) {
+        const std::string pki = state_dir + "/pki/";
         std::cout << "gw_gateway: embedded default running (simulated RTU device, units 1-3).\n"
-                     "  Modbus TCP:          127.0.0.1:1502\n"
+                     "  Modbus TCP:          127.0.0.1:1502 (this machine has the role operator)\n"
                      "  priority Modbus TCP: 127.0.0.1:1503\n"
+                     "  Modbus/TCP Security: 127.0.0.1:1802, mutual TLS; demo PKI in "
+                  << pki
+                  << "\n"
+                     "    operator.crt reads and writes, viewer.crt only reads, guest.crt (no role)"
+                     " is denied\n"
                      "Try:  mbpoll -m tcp -a 1 -p 1502 -t 4 -r 1 -c 10 -1 127.0.0.1\n"
+                     "      openssl s_client -connect 127.0.0.1:1802 -CAfile "
+                  << pki << "ca.crt -cert " << pki << "viewer.crt -key " << pki
+                  << "viewer.key\n"
                      "Stop with Ctrl-C.\n";
     }
     sink.flush();  // whoever waits for "ready" finds the start-up lines (listener ports) written

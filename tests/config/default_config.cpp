@@ -103,18 +103,37 @@ TEST_CASE("the default configuration text parses to default_config()") {
     CHECK(c == default_config());
 }
 
-TEST_CASE("the default: simulator units 1-3, loopback listeners on 1502 (normal), 1503 (high)") {
+TEST_CASE(
+    "the default: simulator units 1-3, loopback listeners on 1502 (normal), 1503 (high), "
+    "1802 (Modbus/TCP Security), roles operator and viewer") {
     const gateway_config c = default_config();
     REQUIRE(c.channels.size() == 1);
     CHECK(c.channels[0].name == "sim");
     CHECK(c.channels[0].type() == channel_type::simulator);
     CHECK(std::get<simulator_config>(c.channels[0].link).units == unit_range{1, 3});
-    REQUIRE(c.listeners.size() == 2);
+    REQUIRE(c.listeners.size() == 3);
     for (const listener_config& l : c.listeners) {
         const auto& t = std::get<tcp_listener_config>(l.endpoint);
         CHECK(t.address == "127.0.0.1");  // closed to the network until configured
         CHECK(t.allowlist.empty());
-        CHECK(l.protocol == listener_protocol::modbus_tcp);
+    }
+    CHECK(c.listeners[0].protocol == listener_protocol::modbus_tcp);
+    CHECK(c.listeners[1].protocol == listener_protocol::modbus_tcp);
+    CHECK(c.listeners[2].protocol == listener_protocol::modbus_tls);
+    const auto& secure = std::get<tcp_listener_config>(c.listeners[2].endpoint);
+    CHECK(secure.port == 1802);
+    CHECK(secure.tls.certificate == "pki/server.crt");  // relative: in the state directory
+    // A modbus_tls listener needs rules, and the plain ones get theirs from the source address.
+    REQUIRE(c.authorization.has_value());
+    REQUIRE(c.authorization->roles.size() == 2);
+    CHECK(c.authorization->roles[0].name == "operator");
+    CHECK(c.authorization->roles[1].name == "viewer");
+    CHECK(c.authorization->roles[1].rules.at(0).access == rule_access::read);
+    CHECK(c.authorization->null_role.empty());  // a master without a role gets nothing
+    for (std::size_t i : {0U, 1U}) {
+        const auto& t = std::get<tcp_listener_config>(c.listeners[i].endpoint);
+        REQUIRE(t.roles_by_source.size() == 1);
+        CHECK(t.roles_by_source[0].role == "operator");
     }
     CHECK(std::get<tcp_listener_config>(c.listeners[0].endpoint).port == 1502);
     CHECK(c.listeners[0].priority == priority_class::normal);
@@ -156,11 +175,13 @@ TEST_CASE("the values the default text shows for optional keys are the declared 
         check_channel(parsed(example));
     }
     const bj::array& listeners = root.at("listeners").as_array();
-    REQUIRE(listeners.size() == 2);
-    check_shown_defaults(listeners[0].as_object(), {}, listener_head_keys, tcp_listener_keys);
-    // The priority listener is the point of the second one: its priority is a choice.
-    check_shown_defaults(listeners[1].as_object(), {"priority"}, listener_head_keys,
+    REQUIRE(listeners.size() == 3);
+    check_shown_defaults(listeners[0].as_object(), {"roles_by_source"}, listener_head_keys,
                          tcp_listener_keys);
+    // The priority listener is the point of the second one: its priority is a choice.
+    check_shown_defaults(listeners[1].as_object(), {"priority", "roles_by_source"},
+                         listener_head_keys, tcp_listener_keys);
+    check_shown_defaults(listeners[2].as_object(), {"tls"}, listener_head_keys, tcp_listener_keys);
     for (const auto& r : root.at("routes").as_array()) {
         check_shown_defaults(r.as_object(), {}, route_keys);
     }

@@ -1,10 +1,12 @@
 #pragma once
 // The configuration the gateway runs with when given none: the built-in simulated serial device
-// (units 1-3) reachable from this machine only, on a normal and a priority Modbus TCP port.
+// (units 1-3) reachable from this machine only, on a normal and a priority Modbus TCP port and a
+// Modbus/TCP Security (mutual TLS) port, with roles: "operator" reads and writes, "viewer" reads.
 // default_config_text() is the same configuration as a commented file to start from
 // (gw --print-default-config); the tests check that it parses to default_config().
 
 #include <gw/config/gateway_config.hpp>
+#include <gw/config/ip_network.hpp>
 
 #include <string_view>
 
@@ -28,19 +30,38 @@ inline constexpr std::string_view default_config_text() noexcept {
     { "name": "sim", "type": "simulator", "units": "1-3" },
   ],
 
-  // Upstream: where masters connect.
+  // Upstream: where masters connect. Plain Modbus TCP has no credentials: a plain listener's
+  // masters get their role from their source address (here: this machine is "operator").
   "listeners": [
     // Ordinary polling masters (the MGate's port 502).
-    { "name": "modbus", "protocol": "modbus_tcp", "address": "127.0.0.1", "port": 1502 },
+    { "name": "modbus", "protocol": "modbus_tcp", "address": "127.0.0.1", "port": 1502,
+      "roles_by_source": [ { "network": "127.0.0.0/8", "role": "operator" } ] },
     // Requests from here go ahead of the others in each channel's queue (the MGate's 7502).
     { "name": "priority", "protocol": "modbus_tcp", "address": "127.0.0.1", "port": 1503,
-      "priority": "high" },
+      "priority": "high",
+      "roles_by_source": [ { "network": "127.0.0.0/8", "role": "operator" } ] },
+    // Modbus/TCP Security (the standard's port 802): mutual TLS, the role from the client's
+    // certificate. Relative paths are in the state directory (--state-dir), where the
+    // built-in default makes a demo PKI on first start: a CA, this server's certificate, and
+    // client certificates "operator", "viewer" and "guest" (no role).
+    { "name": "secure", "protocol": "modbus_tls", "address": "127.0.0.1", "port": 1802,
+      "tls": { "certificate": "pki/server.crt", "private_key": "pki/server.key",
+               "ca": "pki/ca.crt" } },
   ],
 
   // Unit id -> channel. "map_to" would renumber: { "units": "11-13", "channel": "sim", "map_to": 1 }
   "routes": [
     { "units": "1-3", "channel": "sim" },
   ],
+
+  // What each role may do (default deny: a role, or the NULL role of a master without one,
+  // gets only what a rule grants). "operator" reads and writes, "viewer" only reads.
+  "authorization": {
+    "roles": {
+      "operator": [ { "functions": [1, 2, 3, 4, 5, 6, 15, 16, 23], "access": "read_write" } ],
+      "viewer": [ { "functions": [1, 2, 3, 4], "access": "read" } ],
+    },
+  },
 
   "limits": { "max_connections": 256 },
 
@@ -68,11 +89,34 @@ inline gateway_config default_config() {
     normal.endpoint = normal_tcp;
     c.listeners.push_back(normal);
 
-    listener_config high = normal;
+    auto& normal_endpoint = std::get<tcp_listener_config>(c.listeners.back().endpoint);
+    normal_endpoint.roles_by_source = {{parse_ip_network("127.0.0.0/8").network, "operator"}};
+
+    listener_config high = c.listeners.back();
     high.name = "priority";
     high.priority = priority_class::high;
     std::get<tcp_listener_config>(high.endpoint).port = 1503;
     c.listeners.push_back(high);
+
+    listener_config secure;
+    secure.name = "secure";
+    secure.protocol = listener_protocol::modbus_tls;
+    tcp_listener_config secure_tcp;
+    secure_tcp.port = 1802;
+    secure_tcp.tls.certificate = "pki/server.crt";
+    secure_tcp.tls.private_key = "pki/server.key";
+    secure_tcp.tls.ca = "pki/ca.crt";
+    secure.endpoint = secure_tcp;
+    c.listeners.push_back(secure);
+
+    authorization_config authorization;
+    access_rule_config operate;
+    operate.functions = {1, 2, 3, 4, 5, 6, 15, 16, 23};
+    operate.access = rule_access::read_write;
+    access_rule_config view;
+    view.functions = {1, 2, 3, 4};
+    authorization.roles = {{"operator", {operate}}, {"viewer", {view}}};
+    c.authorization = authorization;
 
     c.routes.push_back(route_config{unit_range{1, 3}, "sim", std::nullopt});
     return c;

@@ -308,8 +308,8 @@ inline context_result make_server_context(const server_settings& s) {
     // id the client sends with it is new, so the identity cache could not find the role (such a
     // resumption was refused with tls_bad_identity). TLS 1.3 tickets keep the chain.
     if (const int rc = wolfSSL_CTX_NoTicketTLSv12(ctx); rc != WOLFSSL_SUCCESS)
-        return detail::fail(r, role, "TLS 1.2 session tickets: cannot be turned off" +
-                                         detail::wolfssl_reason(rc));
+        return detail::fail(
+            r, role, "TLS 1.2 session tickets: cannot be turned off" + detail::wolfssl_reason(rc));
     return r;
 }
 

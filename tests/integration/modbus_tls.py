@@ -8,7 +8,8 @@ The PKI is made for the run by tests/tls/make_pki.sh (openssl ca).
   a certificate without a role: authenticated (logged with role ''), its read denied (01)
   no certificate, another CA's, an expired one, a not-yet-valid one: the handshake fails, the
       request is never answered, and the refusal is audited with its reason
-  pymodbus ModbusTlsClient (MBAP framer, as the specification keeps MBAP inside TLS) reads
+  pymodbus AsyncModbusTlsClient (MBAP framer, as the specification keeps MBAP inside TLS) as
+      viewer: reads, and its write is answered with exception 01 (audited with the role)
   session resumption: openssl s_client -sess_out, then -sess_in says "Reused", and the gateway
       logs the resumed session with the same role
   nmap ssl-enum-ciphers (when nmap is installed): only TLSv1.2 and TLSv1.3, no NULL, aNULL,
@@ -69,7 +70,8 @@ with gwtest.Env(__doc__) as env:
         "routes": [{"units": 1, "channel": "sim"}],
         # The certificate role "operator" reads holding registers; a certificate without a role
         # gets the NULL role, which has no rules: denied.
-        "authorization": {"roles": {"operator": [{"functions": [3], "access": "read"}]}},
+        "authorization": {"roles": {"operator": [{"functions": [3], "access": "read"}],
+                                    "viewer": [{"functions": [3, 6], "access": "read"}]}},
         "log": {"level": "info"},
     })
     port = gw.port("secure")
@@ -101,19 +103,29 @@ with gwtest.Env(__doc__) as env:
     from pymodbus.client import AsyncModbusTlsClient
     from pymodbus.transaction import ModbusSocketFramer
 
-    async def pymodbus_read():
-        client = AsyncModbusTlsClient("127.0.0.1", port=port, sslctx=tls_context(pki, "operator"),
+    async def pymodbus_session(name):
+        client = AsyncModbusTlsClient("127.0.0.1", port=port, sslctx=tls_context(pki, name),
                                       framer=ModbusSocketFramer, server_hostname="127.0.0.1",
                                       timeout=gwtest.WAIT_S)
         await client.connect()
         try:
-            return await client.read_holding_registers(0, 2, slave=1)
+            read = await client.read_holding_registers(0, 2, slave=1)
+            write = await client.write_register(0, 7, slave=1)
+            return read, write
         finally:
             await client.close()
 
-    rr = asyncio.run(pymodbus_read())
+    rr, wr = asyncio.run(pymodbus_session("viewer"))
     env.check(not rr.isError() and len(rr.registers) == 2,
-              "pymodbus: AsyncModbusTlsClient reads 2 registers over TLS (%s)" % rr)
+              "pymodbus: AsyncModbusTlsClient as viewer reads 2 registers over TLS (%s)" % rr)
+    env.check(wr.isError() and getattr(wr, "exception_code", None) == 1,
+              "pymodbus: the viewer's write (FC 6) is answered with exception 01 (%s)" % wr)
+    # (Its audit line is folded into the NULL role's refusal from the same source above: one
+    # line per source per window, with a count.)
+    st = gw.wait_status(lambda s: gw.listener("secure", s)["exceptions"].get("1") == 2,
+                        "two exceptions 01")
+    env.check(gw.channel("sim", st)["requests"] == 2,
+              "the denied requests never reached the device (2 requests: the two reads)")
 
     # ---- session resumption (TLS 1.2 session id, and TLS 1.3 ticket). s_client leaves when its
     # stdin closes; it is closed once the gateway has logged the handshake and (first run) the

@@ -47,3 +47,9 @@ gateway="$build/examples/gateway/gw_gateway"
     > "$tmp/flood.txt" 2>&1 || { cat "$tmp/flood.txt" >&2; fail "flood.py --smoke failed"; }
 grep -q "flood smoke: ok" "$tmp/flood.txt" || fail "flood.py --smoke did not report ok"
 echo "bench smoke: flood.py ok"
+
+# The TLS cost figures' script: every path (plain, gw TLS, stunnel) answers, s_time connects.
+/usr/bin/python3 "$(dirname "$0")/tls_cost.py" --gateway "$gateway" --smoke > "$tmp/tls.txt" 2>&1 ||
+    { cat "$tmp/tls.txt" >&2; fail "tls_cost.py --smoke failed"; }
+grep -q "tls cost smoke: ok" "$tmp/tls.txt" || fail "tls_cost.py --smoke did not report ok"
+echo "bench smoke: tls_cost.py ok"

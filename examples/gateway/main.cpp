@@ -217,6 +217,13 @@ void resolve_paths(gw::config::gateway_config& c, const std::string& state_dir) 
     const auto resolve = [&](std::string& path) {
         if (!path.empty() && path.front() != '/') path = state_dir + "/" + path;
     };
+    for (auto& ch : c.channels) {
+        if (auto* t = std::get_if<gw::config::tcp_device_config>(&ch.link)) {
+            resolve(t->tls.ca);
+            resolve(t->tls.certificate);
+            resolve(t->tls.private_key);
+        }
+    }
     for (auto& l : c.listeners) {
         if (auto* t = std::get_if<gw::config::tcp_listener_config>(&l.endpoint)) {
             resolve(t->tls.certificate);

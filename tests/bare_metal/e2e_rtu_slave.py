@@ -55,7 +55,11 @@ def rtu(unit, pdu):
 def connect(pty):
     # The timeout outlasts QEMU's pty connect delay (about 1 s), so that the answer to a request
     # sent before QEMU listened is not taken for the answer to the next one.
-    client = ModbusSerialClient(pty, framer=ModbusRtuFramer, baudrate=BAUD, timeout=3, retries=0)
+    # retries=2: the firmware frames requests by silence (t3.5), as an RTU slave must; when the
+    # host is busy, QEMU can deliver a request's bytes with a gap the guest's clock sees as the
+    # end of a frame, and the split request fails its CRC (CI lost one FC 15 that way). A real
+    # master retries; every check still compares what it reads back.
+    client = ModbusSerialClient(pty, framer=ModbusRtuFramer, baudrate=BAUD, timeout=3, retries=2)
     if not client.connect():
         raise RuntimeError("pymodbus cannot open " + pty)
     # Poll until the firmware answers (QEMU connects the pty within about a second).

@@ -32,7 +32,10 @@ constexpr std::string_view every_key = R"({
       "data_bits": 7 },
     { "name": "plc2", "type": "tcp", "host": "plc2.example", "port": 5020,
       "protocol": "rtu_over_tcp", "reopen_backoff_ms": [50, 60], "connect_timeout_ms": 1500,
-      "reconnect_after_timeouts": 5, "response_timeout_ms": 3000,
+      "reconnect_after_timeouts": 5,
+      "tls": { "ca": "/etc/gw/devices-ca.crt", "certificate": "/etc/gw/gw.crt",
+               "private_key": "/etc/gw/gw.key", "server_name": "plc2.plant.example" },
+      "response_timeout_ms": 3000,
       "retries": 1, "coalesce_reads": true, "queue_per_master": 8 },
     { "name": "sim", "type": "simulator", "units": "100-110", "inter_frame_delay_ms": 1 },
   ],
@@ -129,7 +132,11 @@ gateway_config every_key_expected() {
                                   .protocol = tcp_protocol::rtu_over_tcp,
                                   .reconnect_backoff = {50ms, 60ms},
                                   .connect_timeout = 1500ms,
-                                  .reconnect_after_timeouts = 5};
+                                  .reconnect_after_timeouts = 5,
+                                  .tls = {.ca = "/etc/gw/devices-ca.crt",
+                                          .certificate = "/etc/gw/gw.crt",
+                                          .private_key = "/etc/gw/gw.key",
+                                          .server_name = "plc2.plant.example"}};
     plc2.response_timeout = 3000ms;
     plc2.retries = 1;
     plc2.coalesce_reads = true;

@@ -145,6 +145,16 @@ struct serial_line_config {
 };
 
 /// A downstream Modbus device (or serial server) reached over TCP.
+/// A tcp channel's "tls" object: Modbus/TCP Security to the device (gw is the TLS client).
+struct tls_client_config {
+    std::string ca;           ///< PEM, required: the device's certificate must chain to it
+    std::string certificate;  ///< PEM chain: gw's client certificate (with its role), optional
+    std::string private_key;  ///< PEM, with certificate
+    std::string server_name;  ///< the name the device's certificate must carry; empty: host
+
+    friend bool operator==(const tls_client_config&, const tls_client_config&) = default;
+};
+
 struct tcp_device_config {
     std::string host;  ///< IP address or DNS name
     std::uint16_t port = 502;
@@ -155,6 +165,7 @@ struct tcp_device_config {
     /// This many transactions in a row that timed out close the connection and open a new one:
     /// a rebooted device or a NAT that dropped its state leaves one that carries nothing.
     std::uint16_t reconnect_after_timeouts = 3;
+    tls_client_config tls{};  ///< ca empty: plain TCP
 
     friend bool operator==(const tcp_device_config&, const tcp_device_config&) = default;
 };

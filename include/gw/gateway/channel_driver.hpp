@@ -10,6 +10,7 @@
 //   void close()
 //   std::string describe() const     "serial /dev/ttyUSB0" for log lines
 //   std::vector<std::string> warnings() const   what the last open could not apply
+//   error_text(error_code)  (optional) a failed read's or write's cause in words
 //   reconnect_after_timeouts() const (optional) reopen after that many timed-out transactions
 //                                    in a row (a TCP connection that is probably dead); absent
 //                                    or 0: a silent device is not a reason to reopen
@@ -176,6 +177,16 @@ private:
         }
     }
 
+    /// What a failed read or write means: the link's words when it has them (a TLS link reads
+    /// the alert the device sent), else the error's message.
+    std::string error_text(const transport::error_code& ec) {
+        if constexpr (requires(Link & l) { l.error_text(ec); }) {
+            return link_.error_text(ec);
+        } else {
+            return ec.message();
+        }
+    }
+
     std::uint64_t device_replies() const noexcept {
         const auto& c = engine_.counters();
         return c.responses + c.device_exceptions;
@@ -329,7 +340,7 @@ private:
                 self->writing_ = false;
                 if (ec) {
                     if (ec != net::error::operation_aborted) {
-                        self->fail(self->link_.describe() + ": write: " + ec.message());
+                        self->fail(self->link_.describe() + ": write: " + self->error_text(ec));
                     }
                     return;
                 }
@@ -348,7 +359,7 @@ private:
             [self = this->shared_from_this()](transport::error_code ec, std::size_t n) {
                 if (ec) {
                     if (ec != net::error::operation_aborted && !self->stopped_) {
-                        self->fail(self->link_.describe() + ": read: " + ec.message());
+                        self->fail(self->link_.describe() + ": read: " + self->error_text(ec));
                     }
                     return;
                 }

@@ -30,6 +30,7 @@
 #include <gw/transport/tcp_listener.hpp>
 #include <gw/transport/tcp_options.hpp>
 #if defined(GW_ASIO_SSL)
+#include <gw/gateway/tls_link.hpp>
 #include <gw/tls/context.hpp>
 #endif
 
@@ -140,8 +141,9 @@ public:
         if (auto error = build_routes(plan, routes); !error.empty()) return error;
         plan_ = plan;
         if (auto error = apply_policies(plan); !error.empty()) return error;
-        for (std::size_t i = 0; i < plan.channels.size(); ++i)
-            add_channel(i, plan.channels[i]);
+        for (std::size_t i = 0; i < plan.channels.size(); ++i) {
+            if (auto error = add_channel(i, plan.channels[i]); !error.empty()) return error;
+        }
         router_.routes() = routes;
         for (std::size_t i = 0; i < plan.listeners.size(); ++i) {
             if (auto error = add_listener(i, plan.listeners[i]); !error.empty()) return error;
@@ -523,12 +525,25 @@ private:
                             policy::reason::not_in_allowlist);
     }
 
-    void add_channel(std::size_t index, const channel_plan& plan) {
+    std::string add_channel(std::size_t index, const channel_plan& plan) {
         std::shared_ptr<channel_port> port;
         if (const auto* serial = std::get_if<serial_link_plan>(&plan.link)) {
             port = std::make_shared<driver<serial_link>>(
                 io_.get_executor(), index, serial_link{io_.get_executor(), serial->settings},
                 plan.options, *this, plan.backoff);
+        } else if (std::get<tcp_link_plan>(plan.link).uses_tls()) {
+#if defined(GW_ASIO_SSL)
+            const auto& tcp = std::get<tcp_link_plan>(plan.link);
+            auto context = make_channel_context(plan.name, tcp.tls);
+            if (!context) return context.error;
+            port = std::make_shared<driver<tls_link>>(
+                io_.get_executor(), index,
+                tls_link{io_.get_executor(), tcp,
+                         std::make_shared<net::ssl::context>(std::move(*context.context))},
+                plan.options, *this, plan.backoff);
+#else
+            return "channel '" + plan.name + "': tls needs gw built with wolfSSL (gw::*_tls)";
+#endif
         } else {
             const auto& tcp = std::get<tcp_link_plan>(plan.link);
             port = std::make_shared<driver<tcp_link>>(io_.get_executor(), index,
@@ -537,6 +552,7 @@ private:
         }
         router_.add_channel(*port);
         channels_.push_back(std::move(port));
+        return {};
     }
 
     std::string add_listener(std::size_t index, const listener_plan& plan) {

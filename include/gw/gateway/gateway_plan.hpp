@@ -27,6 +27,16 @@ namespace gw::gateway {
 struct serial_link_plan {
     transport::serial_settings settings;
 };
+/// Modbus/TCP Security to a downstream device: gw's client side of mutual TLS.
+struct tls_client_plan {
+    std::string ca;           ///< PEM trust anchors for the device's certificate
+    std::string certificate;  ///< PEM chain presented to the device (its role), optional
+    std::string private_key;  ///< PEM
+    std::string server_name;  ///< checked against the device's certificate; empty: the host
+
+    friend bool operator==(const tls_client_plan&, const tls_client_plan&) = default;
+};
+
 struct tcp_link_plan {
     std::string host;
     std::uint16_t port = 502;
@@ -38,7 +48,10 @@ struct tcp_link_plan {
     /// the connection is probably dead (a rebooted device, a NAT that dropped its state): it is
     /// closed and reopened. 0: never.
     std::uint16_t reconnect_after_timeouts = 3;
+    /// ca empty: plain TCP. Otherwise the connect deadline covers the TLS handshake too.
+    tls_client_plan tls{};
 
+    bool uses_tls() const noexcept { return !tls.ca.empty(); }
     friend bool operator==(const tcp_link_plan&, const tcp_link_plan&) = default;
 };
 

@@ -90,6 +90,14 @@ inline std::string check_plan(const gateway_plan& plan) {
             return "channel '" + c.name + "': queue_per_master " +
                    std::to_string(c.options.queue_per_master) + " is outside 1.." +
                    std::to_string(capacity::channel_slots);
+        if (const auto* tcp = std::get_if<tcp_link_plan>(&c.link); tcp != nullptr) {
+            const auto& t = tcp->tls;
+            if (!tcp->uses_tls() &&
+                !(t.certificate.empty() && t.private_key.empty() && t.server_name.empty()))
+                return "channel '" + c.name + "': tls needs ca (the device is always verified)";
+            if (t.certificate.empty() != t.private_key.empty())
+                return "channel '" + c.name + "': tls: certificate and private_key go together";
+        }
     }
     for (const auto& l : plan.listeners) {
         const std::string which = "listener '" + l.name + "'";

@@ -103,6 +103,10 @@ inline gateway_plan plan_from_config(
             link.port = t->port;
             link.connect_timeout = t->connect_timeout;
             link.reconnect_after_timeouts = t->reconnect_after_timeouts;
+            link.tls = {.ca = t->tls.ca,
+                        .certificate = t->tls.certificate,
+                        .private_key = t->tls.private_key,
+                        .server_name = t->tls.server_name};
             p.link = link;
             p.options.framing = t->protocol == config::tcp_protocol::rtu_over_tcp
                                     ? router::channel_framing::rtu

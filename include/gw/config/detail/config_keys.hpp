@@ -352,6 +352,32 @@ inline constexpr key_decl<channel_config> channel_option_keys[] = {
         "0x06 (slave device busy), never a hang."),
 };
 
+// ---- tls (tcp channels: Modbus/TCP Security to the device) -----------------------------------
+
+inline constexpr key_decl<tls_client_config> tls_client_keys[] = {
+    key<&tls_client_config::ca>(
+        "ca", "path", "CA certificates (PEM) the device's certificate must chain to.", true),
+    key<&tls_client_config::certificate>(
+        "certificate", "path",
+        "gw's client certificate chain (PEM), carrying the role the device grants; with "
+        "`private_key`. Empty: none (a device that requires one refuses the handshake)."),
+    key<&tls_client_config::private_key>("private_key", "path",
+                                         "The client certificate's private key (PEM); keep it "
+                                         "0600."),
+    key<&tls_client_config::server_name>(
+        "server_name", "DNS name",
+        "The name the device's certificate must carry (subject alternative name or CN). Empty: "
+        "`host`."),
+};
+
+inline constexpr std::string_view channel_tls_what = "\"tls\"";
+
+/// Only a TLS channel has a "tls" object (it always has a ca).
+inline std::optional<bj::value> write_channel_tls(const tcp_device_config& t) {
+    if (t.tls.ca.empty()) return std::nullopt;
+    return write_object<&tcp_device_config::tls, tls_client_keys>(t);
+}
+
 inline constexpr key_decl<tcp_device_config> tcp_device_keys[] = {
     key<&tcp_device_config::host, &check_host>("host", "IP address or host name",
                                                "The device's address or DNS name.", true),
@@ -366,6 +392,12 @@ inline constexpr key_decl<tcp_device_config> tcp_device_keys[] = {
         "reconnect_after_timeouts", 1, 100,
         "Transactions in a row that timed out after which the connection is closed and opened "
         "again."),
+    {.key = "tls",
+     .shape = key_shape::object,
+     .doc = "Modbus/TCP Security to the device: mutual TLS, gw the client; see below. The "
+            "connect timeout covers the handshake.",
+     .read = &read_object<&tcp_device_config::tls, tls_client_keys, channel_tls_what>,
+     .write = &write_channel_tls},
 };
 
 inline constexpr key_decl<simulator_config> simulator_keys[] = {
@@ -1162,6 +1194,7 @@ void for_each_key_table(F&& f) {
     f("`\"type\": \"serial\"`", std::span(serial_line_keys));
     f("`rs485`", std::span(rs485_keys));
     f("`\"type\": \"tcp\"`", std::span(tcp_device_keys));
+    f("A tcp channel's `tls`", std::span(tls_client_keys));
     f("`\"type\": \"simulator\"`", std::span(simulator_keys));
     f("Listeners", std::span(listener_head_keys));
     f("`\"protocol\": \"modbus_tcp\"`, `\"rtu_over_tcp\"` and `\"modbus_tls\"`",

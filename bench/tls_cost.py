@@ -50,6 +50,12 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def io_thread_ns(pid):
+    """CPU time of the process's main thread (gw's io thread) in ns: /proc/PID/schedstat."""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0])
+
+
 def wait_port(port, proc, what):
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -146,6 +152,7 @@ def main():
         paths = {"plain": connect(plain_port, False), "gw TLS": connect(tls_port, True),
                  "stunnel": connect(stunnel_port, True)}
         samples = {name: [] for name in paths}
+        gw_cpu_ns = {name: 0 for name in paths}  # gw's io thread, during each path's requests
         for s in paths.values():  # warm-up (and the first answer proves each path works)
             for _ in range(20):
                 s.sendall(READ)
@@ -155,11 +162,13 @@ def main():
         rounds = max(1, args.requests // args.batch)
         for _ in range(rounds):
             for name, s in paths.items():
+                cpu0 = io_thread_ns(gw.pid)
                 for _ in range(args.batch):
                     t0 = time.perf_counter()
                     s.sendall(READ)
                     recv_answer(s)
                     samples[name].append(time.perf_counter() - t0)
+                gw_cpu_ns[name] += io_thread_ns(gw.pid) - cpu0
         for s in paths.values():
             s.close()
 
@@ -167,13 +176,17 @@ def main():
         for name, v in samples.items():
             v.sort()
             figures["latency_us"][name] = {"p50": percentile(v, 50) * 1e6, "p99": percentile(v, 99) * 1e6,
-                                           "n": len(v)}
+                                           "n": len(v), "gw_io_thread_us_per_request":
+                                               gw_cpu_ns[name] / 1e3 / len(v)}
         base = figures["latency_us"]["plain"]
-        print("read latency, %d requests per path, one in flight (us):" % len(samples["plain"]))
-        print("  %-8s %8s %8s %12s %12s" % ("path", "p50", "p99", "p50 - plain", "p99 - plain"))
+        print("read latency, %d requests per path, one in flight (us); gw's io thread CPU per request:"
+              % len(samples["plain"]))
+        print("  %-8s %8s %8s %12s %12s %10s" % ("path", "p50", "p99", "p50 - plain", "p99 - plain",
+                                                 "gw CPU"))
         for name, f in figures["latency_us"].items():
-            print("  %-8s %8.1f %8.1f %12.1f %12.1f" % (name, f["p50"], f["p99"], f["p50"] - base["p50"],
-                                                      f["p99"] - base["p99"]))
+            print("  %-8s %8.1f %8.1f %12.1f %12.1f %10.1f" % (
+                name, f["p50"], f["p99"], f["p50"] - base["p50"], f["p99"] - base["p99"],
+                f["gw_io_thread_us_per_request"]))
 
         print("handshakes (openssl s_time, TLS 1.2, %d s each):" % args.seconds)
         for name, port, pid in (("gw TLS", tls_port, gw.pid), ("stunnel", stunnel_port, st.pid)):

@@ -8,14 +8,18 @@
   Modbus/TCP Security on 1802: operator reads and writes, viewer reads and gets exception 01
       for a write (audited with its role), guest (a certificate without a role) gets 01 for a
       read, no certificate: the handshake fails
+  openssl s_client with each demo certificate and without one: the same answers and refusal
   second start: the same PKI is used again (the CA certificate is unchanged)
   a start killed while making the PKI leaves only pki.partial-*: the next start removes it
   a private key made readable by others: the start fails and says which file
 """
 import os
+import select
 import socket
 import ssl
 import stat
+import subprocess
+import time
 
 import gwtest
 from gwtest import Master, read_holding, registers, write_register, is_exception
@@ -42,6 +46,33 @@ def tls_ask(pki, name, pdu):
                 return data[7:]
     except (ssl.SSLError, ConnectionError, OSError):
         return None
+
+
+def s_client_ask(pki, name, pdu):
+    """The same over `openssl s_client -quiet`: the answer's PDU, or None if it got none."""
+    argv = ["openssl", "s_client", "-quiet", "-connect", "127.0.0.1:1802",
+            "-CAfile", os.path.join(pki, "ca.crt"), "-verify_return_error"]
+    if name:
+        argv += ["-cert", os.path.join(pki, name + ".crt"), "-key", os.path.join(pki, name + ".key")]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    try:
+        proc.stdin.write(Master.adu(9, 1, pdu))
+        proc.stdin.flush()
+        data = b""
+        deadline = time.monotonic() + gwtest.WAIT_S
+        while len(data) < 7 or len(data) < 6 + int.from_bytes(data[4:6], "big"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+                return None
+            chunk = os.read(proc.stdout.fileno(), 260)
+            if not chunk:
+                return None
+            data += chunk
+        return data[7:]
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def start(env, state, name):
@@ -93,6 +124,16 @@ with gwtest.Env(__doc__) as env:
     with Master(1502) as m:
         env.check(registers(m.request(1, read_holding(5, 1))) == [77],
                   "the viewer's refused write never reached the device")
+    # The same with openssl s_client, each demo certificate and none.
+    for name, pdu, expected in (("operator", read_holding(5, 1), b"\x03\x02\x00\x4d"),
+                                ("viewer", read_holding(5, 1), b"\x03\x02\x00\x4d"),
+                                ("viewer", write_register(5, 1), b"\x86\x01"),
+                                ("guest", read_holding(5, 1), b"\x83\x01"),
+                                (None, read_holding(5, 1), None)):
+        got = s_client_ask(pki, name, pdu)
+        env.check(got == expected, "s_client %s, FC %d: %s (%r)" % (
+            name or "without a certificate", pdu[0],
+            "no answer" if expected is None else expected.hex(), got))
     with open(os.path.join(pki, "ca.crt"), "rb") as f:
         ca = f.read()
     env.check(gw.stop() == 0, "the gateway stops (exit 0)")

@@ -12,6 +12,7 @@ The PKI is made for the run by tests/tls/make_pki.sh (openssl ca).
       viewer: reads, and its write is answered with exception 01 (audited with the role)
   session resumption: openssl s_client -sess_out, then -sess_in says "Reused", and the gateway
       logs the resumed session with the same role
+  key exchange: X25519, P-256 and P-384 accepted; secp256k1, P-521, ffdhe2048, X448 refused
   nmap ssl-enum-ciphers (when nmap is installed): only TLSv1.2 and TLSv1.3, no NULL, aNULL,
       EXPORT, RC4, 3DES or CBC suite, and every TLS 1.2 suite ECDHE (forward secrecy)
 """
@@ -158,6 +159,18 @@ with gwtest.Env(__doc__) as env:
         second = s_client(version, "-sess_in", sess, resumed, gw.log.count(resumed))
         env.check(b"Reused, TLSv1." in second,
                   "openssl s_client %s: the second connection resumes the session" % version)
+
+    # ---- key exchange groups: X25519, P-256 and P-384 only (Mozilla intermediate)
+    for group, offered in (("X25519", True), ("P-256", True), ("P-384", True), ("secp256k1", False),
+                           ("P-521", False), ("ffdhe2048", False), ("X448", False)):
+        r = subprocess.run(["openssl", "s_client", "-tls1_3", "-groups", group, "-connect",
+                            "127.0.0.1:%d" % port, "-CAfile", os.path.join(pki, "ca.crt"),
+                            "-cert", os.path.join(pki, "operator.crt"),
+                            "-key", os.path.join(pki, "operator.key")],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=gwtest.WAIT_S)
+        done = b"New, TLSv1.3" in r.stdout
+        env.check(done == offered, "TLS 1.3 key exchange with %s: %s" % (
+            group, "accepted" if offered else "refused"))
 
     # ---- cipher suites
     if shutil.which("nmap"):

@@ -130,6 +130,9 @@ inline std::string wolfssl_reason(int code) {
 }
 
 /// The settings both roles share: versions, options, suites. Empty on success.
+/// X25519, then the NIST curves P-256 and P-384: Mozilla intermediate's list.
+inline constexpr const char* key_exchange_groups = "X25519:prime256v1:secp384r1";
+
 inline std::string apply_common(WOLFSSL_CTX* ctx, const std::string& cipher_list,
                                 bool compatibility = false) {
     constexpr long options = WOLFSSL_OP_NO_SSLv2 | WOLFSSL_OP_NO_SSLv3 | WOLFSSL_OP_NO_TLSv1 |
@@ -144,6 +147,21 @@ inline std::string apply_common(WOLFSSL_CTX* ctx, const std::string& cipher_list
     if (const int rc = wolfSSL_CTX_set_cipher_list(ctx, cipher_list.c_str());
         rc != WOLFSSL_SUCCESS) {
         return "cipher list '" + cipher_list + "': refused" + wolfssl_reason(rc);
+    }
+    // Key exchange groups as Mozilla's intermediate profile has them: wolfSSL's default list
+    // also offers secp256k1, secp521r1, the brainpool curves, X448 and finite-field groups
+    // (testssl listed them), which nothing here needs and each of which is more code exposed.
+    // Two calls: the groups of TLS 1.3 key shares, and the curves TLS 1.2's ECDHE may use.
+    std::array<int, 3> groups{WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1};
+    if (const int rc = wolfSSL_CTX_set_groups(ctx, groups.data(), static_cast<int>(groups.size()));
+        rc != WOLFSSL_SUCCESS) {
+        return std::string{"key exchange groups ("} + key_exchange_groups + "): refused" +
+               wolfssl_reason(rc);
+    }
+    if (const int rc = wolfSSL_CTX_set1_curves_list(ctx, key_exchange_groups);
+        rc != WOLFSSL_SUCCESS) {
+        return std::string{"ECDHE curves ("} + key_exchange_groups + "): refused" +
+               wolfssl_reason(rc);
     }
     // Without a TLS13-* suite, TLS 1.3 must be off as a version too: otherwise wolfSSL agrees
     // to TLS 1.3 with a client that offers it and then fails the handshake (no suite).

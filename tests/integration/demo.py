@@ -37,13 +37,8 @@ def tls_ask(pki, name, pdu):
         with socket.create_connection(("127.0.0.1", 1802), timeout=gwtest.WAIT_S) as raw:
             with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
                 s.sendall(Master.adu(9, 1, pdu))
-                data = b""
-                while len(data) < 7 or len(data) < 6 + int.from_bytes(data[4:6], "big"):
-                    chunk = s.recv(260)
-                    if not chunk:
-                        return None
-                    data += chunk
-                return data[7:]
+                data = gwtest.recv_mbap(s)
+                return None if data is None else data[7:]
     except (ssl.SSLError, ConnectionError, OSError):
         return None
 

@@ -99,6 +99,17 @@ def is_exception(pdu, function, code):
 # --------------------------------------------------------------------------------------------
 # Sockets
 
+def recv_mbap(sock):
+    """One whole MBAP ADU from a stream socket (plain or TLS), or None if it closed first."""
+    data = b""
+    while len(data) < 7 or len(data) < 6 + int.from_bytes(data[4:6], "big"):
+        chunk = sock.recv(260)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
 def free_port():
     """A port nobody listens on right now (the kernel's pick for port 0)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

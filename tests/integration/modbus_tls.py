@@ -45,13 +45,7 @@ def mbap_read(pki, port, name):
         with socket.create_connection(("127.0.0.1", port), timeout=gwtest.WAIT_S) as raw:
             with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
                 s.sendall(MBAP_READ)
-                data = b""
-                while len(data) < 7 or len(data) < 6 + int.from_bytes(data[4:6], "big"):
-                    chunk = s.recv(260)
-                    if not chunk:
-                        return None
-                    data += chunk
-                return data
+                return gwtest.recv_mbap(s)
     except (ssl.SSLError, ConnectionError, OSError):
         return None
 

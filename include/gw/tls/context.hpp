@@ -207,6 +207,21 @@ inline bool key_matches_certificate(WOLFSSL_CTX* ctx) {
     return ok;
 }
 
+/// Loads the certificate chain and its private key into `ctx`, and proves they belong together.
+inline std::string use_certificate(WOLFSSL_CTX* ctx, const std::string& chain,
+                                   const std::string& key) {
+    if (const int rc = wolfSSL_CTX_use_certificate_chain_file(ctx, chain.c_str());
+        rc != WOLFSSL_SUCCESS)
+        return "certificate chain '" + chain + "': not a readable PEM certificate chain" +
+               wolfssl_reason(rc);
+    if (const int rc = wolfSSL_CTX_use_PrivateKey_file(ctx, key.c_str(), WOLFSSL_FILETYPE_PEM);
+        rc != WOLFSSL_SUCCESS)
+        return "private key '" + key + "': not a readable PEM private key" + wolfssl_reason(rc);
+    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS || !key_matches_certificate(ctx))
+        return "private key '" + key + "' does not match certificate '" + chain + "'";
+    return {};
+}
+
 /// Creates the context; an exception here is wolfSSL failing to allocate one.
 inline context_result make_context(net::ssl::context::method method, std::string_view role) {
     context_result r;
@@ -268,27 +283,9 @@ inline context_result make_server_context(const server_settings& s) {
                                           s.ciphers == cipher_policy::compatibility);
         !error.empty())
         return detail::fail(r, role, error);
-    if (const int rc =
-            wolfSSL_CTX_use_certificate_chain_file(ctx, s.certificate_chain_file.c_str());
-        rc != WOLFSSL_SUCCESS) {
-        return detail::fail(r, role,
-                            "certificate chain '" + s.certificate_chain_file +
-                                "': not a readable PEM certificate chain" +
-                                detail::wolfssl_reason(rc));
-    }
-    if (const int rc =
-            wolfSSL_CTX_use_PrivateKey_file(ctx, s.private_key_file.c_str(), WOLFSSL_FILETYPE_PEM);
-        rc != WOLFSSL_SUCCESS) {
-        return detail::fail(r, role,
-                            "private key '" + s.private_key_file +
-                                "': not a readable PEM private key" + detail::wolfssl_reason(rc));
-    }
-    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS ||
-        !detail::key_matches_certificate(ctx)) {
-        return detail::fail(r, role,
-                            "private key '" + s.private_key_file +
-                                "' does not match certificate '" + s.certificate_chain_file + "'");
-    }
+    if (auto error = detail::use_certificate(ctx, s.certificate_chain_file, s.private_key_file);
+        !error.empty())
+        return detail::fail(r, role, error);
     if (s.client_ca_file.empty()) {
         if (!s.crl_file.empty()) return detail::fail(r, role, "a CRL file needs a client CA file");
         wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, nullptr);
@@ -556,27 +553,9 @@ inline context_result make_client_context(const client_settings& s) {
     if (s.certificate_chain_file.empty() != s.private_key_file.empty())
         return detail::fail(r, role, "a client certificate needs its private key, and back");
     if (s.certificate_chain_file.empty()) return r;
-    if (const int rc =
-            wolfSSL_CTX_use_certificate_chain_file(ctx, s.certificate_chain_file.c_str());
-        rc != WOLFSSL_SUCCESS) {
-        return detail::fail(r, role,
-                            "certificate chain '" + s.certificate_chain_file +
-                                "': not a readable PEM certificate chain" +
-                                detail::wolfssl_reason(rc));
-    }
-    if (const int rc =
-            wolfSSL_CTX_use_PrivateKey_file(ctx, s.private_key_file.c_str(), WOLFSSL_FILETYPE_PEM);
-        rc != WOLFSSL_SUCCESS) {
-        return detail::fail(r, role,
-                            "private key '" + s.private_key_file +
-                                "': not a readable PEM private key" + detail::wolfssl_reason(rc));
-    }
-    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS ||
-        !detail::key_matches_certificate(ctx)) {
-        return detail::fail(r, role,
-                            "private key '" + s.private_key_file +
-                                "' does not match certificate '" + s.certificate_chain_file + "'");
-    }
+    if (auto error = detail::use_certificate(ctx, s.certificate_chain_file, s.private_key_file);
+        !error.empty())
+        return detail::fail(r, role, error);
     return r;
 }
 

@@ -321,6 +321,18 @@ TEST_CASE("tcp and simulator channels") {
          "\"plc_2\" is not an IP address or a host name", "\"plc_2\""},
         {tcp(R"("host": "10.0.0.1", "port": 0)"), "channels[0].port", "0 is out of range 1..65535",
          "0}"},
+        // A "tls" object never means plain TCP: its ca is required and cannot be empty.
+        {tcp(R"("host": "10.0.0.1", "tls": {"ca": ""})"), "channels[0].tls.ca",
+         "\"\" is not a file path", "\"\"}"},
+        {tcp(R"("host": "10.0.0.1", "tls": {"certificate": "c.crt"})"), "channels[0].tls",
+         "missing required key \"ca\"", "{\"certificate\""},
+        {tcp(R"("host": "10.0.0.1", "tls": {"ca": "a.crt", "server_name": "plc_2"})"),
+         "channels[0].tls.server_name", "\"plc_2\" is not an IP address or a host name",
+         "\"plc_2\""},
+        {tcp(R"("host": "10.0.0.1", "tls": {"ca": "a.crt", "sni": "x"})"), "channels[0].tls.sni",
+         "unknown key \"sni\"; \"tls\" has the keys \"ca\", \"certificate\", \"private_key\", "
+         "\"server_name\"",
+         "\"sni\""},
         {tcp(R"("host": "10.0.0.1", "connect_timeout_ms": 0)"), "channels[0].connect_timeout_ms",
          "0 is out of range 1..60000", "0}"},
         {tcp(R"("host": "10.0.0.1", "connect_timeout_ms": 60001)"),

@@ -95,6 +95,21 @@ inline bool check_host(value_reader& r, const json_value& v, const path_t& p,
     return valid_host(s) || r.fail_at(v, p, quote_text(s) + " is not an IP address or a host name");
 }
 
+/// A required TLS file: absolute, or relative to the state directory; never empty (an empty
+/// channel "ca" would otherwise read as "no TLS").
+inline bool check_file_path(value_reader& r, const json_value& v, const path_t& p,
+                            const std::string& s) {
+    const bool control = std::any_of(s.begin(), s.end(),
+                                     [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    return (!s.empty() && !control) || r.fail_at(v, p, quote_text(s) + " is not a file path");
+}
+
+/// A certificate name to expect: a host name or IP literal, as for "host".
+inline bool check_server_name(value_reader& r, const json_value& v, const path_t& p,
+                              const std::string& s) {
+    return s.empty() || check_host(r, v, p, s);
+}
+
 inline bool check_listen_address(value_reader& r, const json_value& v, const path_t& p,
                                  const std::string& s) {
     ip_address a;
@@ -355,7 +370,7 @@ inline constexpr key_decl<channel_config> channel_option_keys[] = {
 // ---- tls (tcp channels: Modbus/TCP Security to the device) -----------------------------------
 
 inline constexpr key_decl<tls_client_config> tls_client_keys[] = {
-    key<&tls_client_config::ca>(
+    key<&tls_client_config::ca, &check_file_path>(
         "ca", "path", "CA certificates (PEM) the device's certificate must chain to.", true),
     key<&tls_client_config::certificate>(
         "certificate", "path",
@@ -364,7 +379,7 @@ inline constexpr key_decl<tls_client_config> tls_client_keys[] = {
     key<&tls_client_config::private_key>("private_key", "path",
                                          "The client certificate's private key (PEM); keep it "
                                          "0600."),
-    key<&tls_client_config::server_name>(
+    key<&tls_client_config::server_name, &check_server_name>(
         "server_name", "DNS name",
         "The name the device's certificate must carry (subject alternative name or CN). Empty: "
         "`host`."),
@@ -769,12 +784,12 @@ inline bool read_rule_list(value_reader& r, const json_value& v, const path_t& p
 using tls_bounds = gateway::tls_listener_plan;
 
 inline constexpr key_decl<tls_listener_config> tls_listener_keys[] = {
-    key<&tls_listener_config::certificate>(
+    key<&tls_listener_config::certificate, &check_file_path>(
         "certificate", "path", "The server's certificate chain (PEM): its certificate first.",
         true),
-    key<&tls_listener_config::private_key>(
+    key<&tls_listener_config::private_key, &check_file_path>(
         "private_key", "path", "The certificate's private key (PEM); keep it 0600.", true),
-    key<&tls_listener_config::ca>(
+    key<&tls_listener_config::ca, &check_file_path>(
         "ca", "path",
         "CA certificates (PEM) a client certificate must chain to; a client without one is "
         "refused.",

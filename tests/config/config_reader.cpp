@@ -76,7 +76,7 @@ TEST_CASE("the top level") {
          "unknown key \"listener\" (did you mean \"listeners\"?)", "\"listener\""},
         {document(serial_channel, tcp_listener, route, "\"extras\": {}"), "extras",
          "unknown key \"extras\"; the top level has the keys \"channels\", \"listeners\", "
-         "\"routes\", \"accessible_ip_list\", \"limits\", \"log\", \"authorization\"",
+         "\"routes\", \"accessible_ip_list\", \"limits\", \"log\", \"audit\", \"authorization\"",
          "\"extras\""},
         {"{\"listeners\": [], \"routes\": []}", "", "missing required key \"channels\"", "{"},
         {"{\"channels\": [" + std::string(serial_channel) + "], \"routes\": []}", "",
@@ -841,6 +841,47 @@ TEST_CASE("limits and log") {
     CHECK(d.limits.max_connections == 256);
     CHECK(d.log.level == log_level::notice);
     CHECK(d.log.event_log_capacity == 10000);
+}
+
+TEST_CASE("audit: every refusal names its key; security events cannot be filtered away") {
+    const auto extra = [](std::string_view e) {
+        return document(serial_channel, tcp_listener, route, e);
+    };
+    check({
+        {extra(R"("audit": {"capacity": 99})"), "audit.capacity", "99 is out of range 100..1000000",
+         "99"},
+        {extra(R"("audit": {"when_full": "wrap"})"), "audit.when_full",
+         "\"wrap\" is not one of \"overwrite\", \"stop\"", "\"wrap\""},
+        {extra(R"("audit": {"warn_percent": 0})"), "audit.warn_percent", "0 is out of range 1..100",
+         "0}"},
+        // Never fail open: a filter that would drop security notices is refused, not applied.
+        {extra(R"("audit": {"events": {"security": "warning"}})"), "audit.events.security",
+         "security events of notice and above are always recorded: use \"notice\" or \"info\"",
+         "\"warning\""},
+        {extra(R"("audit": {"events": {"security": "off"}})"), "audit.events.security",
+         "security events of notice and above are always recorded: use \"notice\" or \"info\"",
+         "\"off\""},
+        {extra(R"("audit": {"syslog": [{"host": "127.0.0.1", "transport": "tls"}]})"),
+         "audit.syslog[0].transport",
+         "transport \"tls\" needs a \"tls\" object with a \"ca\": the server's certificate "
+         "is always checked",
+         "\"tls\"}"},
+        {extra(R"("audit": {"syslog": [{"host": "h", "tls": {"ca": "ca.crt"}}]})"),
+         "audit.syslog[0].tls", "a \"tls\" object needs transport \"tls\"", "{\"ca\""},
+        {extra(R"("audit": {"syslog": [{"host": "h", "transport": "tls", "tls": {"ca": ""}}]})"),
+         "audit.syslog[0].tls.ca", "\"\" is not a file path", "\"\"}"},
+        {extra(R"("audit": {"syslog": [{"host": "not a host"}]})"), "audit.syslog[0].host",
+         "\"not a host\" is not an IP address or a host name", "\"not a host\""},
+        {extra(R"("audit": {"syslog": [{"host": "a"}, {"host": "b"}, {"host": "c"}, )"
+               R"({"host": "d"}]})"),
+         "audit.syslog[3]", "more than 3 syslog servers", "{\"host\": \"d\"}"},
+    });
+    const gateway_config c = config_of(extra(R"("audit": {"events": {"security": "notice"}})"));
+    CHECK(c.audit.events.security == event_keep::notice);
+    CHECK(c.audit.capacity == 10000);
+    const gateway_config d = config_of(extra(""));
+    CHECK(d.audit.events.security == event_keep::info);
+    CHECK(d.audit.syslog.empty());
 }
 
 TEST_CASE("accessible_ip_list: the switches, the entries, and every refusal naming its key") {

@@ -52,6 +52,7 @@ constexpr std::string_view every_key = R"({
                       "block_after": 0, "block_window_s": 30, "block_for_s": 600,
                       "audit_window_s": 5, "exempt": [ "10.1.0.0/16", "::1" ] },
       "read_only": true,
+      "audit_writes": true,
       "roles_by_source": [ { "network": "10.1.0.0/16", "role": "hmi" },
                            { "network": "10.2.0.7", "role": "viewer" } ] },
     { "name": "priority", "protocol": "rtu_over_tcp", "address": "::1", "port": 7502,
@@ -78,6 +79,19 @@ constexpr std::string_view every_key = R"({
                                        { "network": "10.0.0.5", "active": false } ] },
   "limits": { "max_connections": 100 },
   "log": { "level": "warning", "event_log_capacity": 500 },
+  "audit": { "capacity": 500, "when_full": "stop", "warn_percent": 90, "durable_security": false,
+             "batch_records": 8,
+             "events": { "system": "info", "network": "off", "security": "notice",
+                         "maintenance": "error", "modbus": "warning", "serial": "info" },
+             "reconnaissance": { "threshold": 5, "window_s": 30 },
+             "syslog": [ { "host": "127.0.0.1", "port": 5514, "transport": "udp",
+                           "level": "info" },
+                         { "host": "logs.example.net", "transport": "tls", "level": "warning",
+                           "tls": { "ca": "/etc/gw/syslog-ca.crt",
+                                    "certificate": "/etc/gw/gw.crt",
+                                    "private_key": "/etc/gw/gw.key",
+                                    "server_name": "logs.example.net" } } ],
+             "enterprise_number": 50316 },
   "authorization": {
     "roles": {
       "hmi": [ { "functions": [3, 16, 23], "units": "1-3", "addresses": "0-99",
@@ -178,6 +192,7 @@ gateway_config every_key_expected() {
     t1.rate_limit.exempt = {parse_ip_network("10.1.0.0/16").network,
                             parse_ip_network("::1").network};
     t1.read_only = true;
+    t1.audit_writes = true;
     t1.roles_by_source = {{parse_ip_network("10.1.0.0/16").network, "hmi"},
                           {parse_ip_network("10.2.0.7").network, "viewer"}};
     modbus.endpoint = t1;
@@ -235,6 +250,25 @@ gateway_config every_key_expected() {
                                     {parse_ip_network("10.0.0.5").network, false}};
     c.limits.max_connections = 100;
     c.log = log_config{log_level::warning, 500};
+    c.audit.capacity = 500;
+    c.audit.when_full = audit_when_full::stop;
+    c.audit.warn_percent = 90;
+    c.audit.durable_security = false;
+    c.audit.batch_records = 8;
+    c.audit.events = {event_keep::info,  event_keep::off,     event_keep::notice,
+                      event_keep::error, event_keep::warning, event_keep::info};
+    c.audit.reconnaissance = {5, std::chrono::seconds{30}};
+    syslog_server_config udp;
+    udp.host = "127.0.0.1";
+    udp.port = 5514;
+    udp.level = log_level::info;
+    syslog_server_config tls;
+    tls.host = "logs.example.net";
+    tls.transport = syslog_transport::tls;
+    tls.level = log_level::warning;
+    tls.tls = {"/etc/gw/syslog-ca.crt", "/etc/gw/gw.crt", "/etc/gw/gw.key", "logs.example.net"};
+    c.audit.syslog = {udp, tls};
+    c.audit.enterprise_number = 50316;
     authorization_config a;
     a.roles = {
         role_config{
@@ -271,6 +305,7 @@ TEST_CASE("every key is read into the model") {
     CHECK(parsed.accessible_ip_list == expected.accessible_ip_list);
     CHECK(parsed.limits == expected.limits);
     CHECK(parsed.log == expected.log);
+    CHECK(parsed.audit == expected.audit);
     CHECK(parsed.authorization == expected.authorization);
     CHECK(parsed == expected);
 }
@@ -349,6 +384,7 @@ TEST_CASE("to_json layout") {
         "exempt": []
       },
       "read_only": false,
+      "audit_writes": false,
       "roles_by_source": []
     }
   ],
@@ -369,6 +405,27 @@ TEST_CASE("to_json layout") {
   "log": {
     "level": "notice",
     "event_log_capacity": 10000
+  },
+  "audit": {
+    "capacity": 10000,
+    "when_full": "overwrite",
+    "warn_percent": 80,
+    "durable_security": true,
+    "batch_records": 64,
+    "events": {
+      "system": "notice",
+      "network": "notice",
+      "security": "info",
+      "maintenance": "notice",
+      "modbus": "notice",
+      "serial": "notice"
+    },
+    "reconnaissance": {
+      "threshold": 20,
+      "window_s": 60
+    },
+    "syslog": [],
+    "enterprise_number": 32473
   }
 }
 )");

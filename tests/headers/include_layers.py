@@ -36,6 +36,9 @@ ALLOWED = {
     # tls fills the policies' connection identity (policy is below it: DESIGN.md layers 3 and 5)
     "tls": {"core", "codec", "policy", "transport"},
     "gateway": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls"},
+    # The audit trail (store, syslog) records the engine's events, runs beside the gateway
+    # (which knows nothing of it: events reach it through gateway/event_sink_policy.hpp).
+    "audit": {"core", "codec", "router", "policy", "transport", "tls", "gateway"},
     # The configuration is read into a gateway_plan and checked against the gateway's capacities.
     "config": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",
                "gateway"},

@@ -38,6 +38,11 @@ using listener_protocol = gateway::listener_protocol;
 /// high: requests from this listener go ahead of normal ones in each channel's queue.
 using priority_class = router::priority_class;
 enum class log_level : std::uint8_t { debug, info, notice, warning, error };
+/// What the audit store does when it is full.
+enum class audit_when_full : std::uint8_t { overwrite, stop };
+/// The least severe event the audit trail keeps in a category (gw::audit::keep_level order).
+enum class event_keep : std::uint8_t { off, error, warning, notice, info };
+enum class syslog_transport : std::uint8_t { udp, tcp, tls };
 /// What an authorization rule grants (policy::access_mode, by index rather than bit value).
 enum class rule_access : std::uint8_t { read, write, read_write };
 
@@ -82,6 +87,20 @@ template <>
 struct enum_names<log_level> {
     static constexpr std::array<std::string_view, 5> values{"debug", "info", "notice", "warning",
                                                             "error"};
+};
+
+template <>
+struct enum_names<audit_when_full> {
+    static constexpr std::array<std::string_view, 2> values{"overwrite", "stop"};
+};
+template <>
+struct enum_names<event_keep> {
+    static constexpr std::array<std::string_view, 5> values{"off", "error", "warning", "notice",
+                                                            "info"};
+};
+template <>
+struct enum_names<syslog_transport> {
+    static constexpr std::array<std::string_view, 3> values{"udp", "tcp", "tls"};
 };
 
 template <>
@@ -258,6 +277,8 @@ struct tcp_listener_config {
     rate_limit_config rate_limit;
     /// Every write is answered with exception 01, whatever the role.
     bool read_only = false;
+    /// Every write request that passes the policies is an audit event (write_request).
+    bool audit_writes = false;
     /// Roles by source network, for connections without a client certificate.
     std::vector<source_role_config> roles_by_source;
     tls_listener_config tls;  ///< modbus_tls only (certificate empty otherwise)
@@ -348,6 +369,52 @@ struct authorization_config {
     friend bool operator==(const authorization_config&, const authorization_config&) = default;
 };
 
+/// "Events Settings": the least severe event recorded, per category.
+struct audit_events_config {
+    event_keep system = event_keep::notice;
+    event_keep network = event_keep::notice;
+    event_keep security = event_keep::info;
+    event_keep maintenance = event_keep::notice;
+    event_keep modbus = event_keep::notice;
+    event_keep serial = event_keep::notice;
+
+    friend bool operator==(const audit_events_config&, const audit_events_config&) = default;
+};
+
+struct reconnaissance_config {
+    std::uint32_t threshold = 20;  ///< refusals or unknown units from one source; 0: off
+    std::chrono::seconds window{60};
+
+    friend bool operator==(const reconnaissance_config&, const reconnaissance_config&) = default;
+};
+
+/// One remote syslog server.
+struct syslog_server_config {
+    std::string host;
+    std::uint16_t port = 0;  ///< 0: the transport's port (514 udp and tcp, 6514 tls)
+    syslog_transport transport = syslog_transport::udp;
+    log_level level = log_level::notice;  ///< events of this severity and above are sent
+    tls_client_config tls;                ///< transport tls: ca required
+
+    friend bool operator==(const syslog_server_config&, const syslog_server_config&) = default;
+};
+
+/// The audit trail: the persistent store in the state directory, what it records, and where
+/// the events are sent.
+struct audit_config {
+    std::uint32_t capacity = 10000;  ///< records kept
+    audit_when_full when_full = audit_when_full::overwrite;
+    std::uint8_t warn_percent = 80;  ///< an audit_nearly_full event when the fill level crosses it
+    bool durable_security = true;    ///< security events and errors synced one by one
+    std::uint32_t batch_records = 64;
+    audit_events_config events;
+    reconnaissance_config reconnaissance;
+    std::vector<syslog_server_config> syslog;
+    std::uint32_t enterprise_number = 32473;  ///< of the SD-IDs (RFC 5612's documentation number)
+
+    friend bool operator==(const audit_config&, const audit_config&) = default;
+};
+
 struct gateway_config {
     std::vector<channel_config> channels;
     std::vector<listener_config> listeners;
@@ -355,6 +422,7 @@ struct gateway_config {
     accessible_ip_list_config accessible_ip_list;
     limits_config limits;
     log_config log;
+    audit_config audit;
     /// Absent: plain listeners trust their allowlist (no rules are checked; read_only still
     /// applies).
     std::optional<authorization_config> authorization;

@@ -35,6 +35,14 @@ inline constexpr std::size_t roles_by_source = 16;
 /// In-memory audit events (the MGate MB3000-G2 keeps 10,000, guide 3.6). The configured
 /// `log.event_log_capacity` may be smaller, never larger.
 inline constexpr std::size_t event_log = 10'000;
+/// The persistent audit store (audit.capacity): records kept, at least and at most. The store
+/// keeps two segments of half the capacity each, so the ring never holds fewer than half.
+inline constexpr std::size_t audit_records_min = 100;
+inline constexpr std::size_t audit_records_max = 1'000'000;
+/// Batched audit appends synced at the latest after this many (audit.batch_records).
+inline constexpr std::size_t audit_batch_max = 4096;
+/// Remote syslog servers (audit.syslog), as the MGate's three.
+inline constexpr std::size_t syslog_servers = 3;
 /// Requests queued per channel (all masters together); beyond it a master gets 0x06.
 inline constexpr std::size_t channel_slots = 1024;
 /// Requests one master may have queued on one channel (`queue_per_master`).

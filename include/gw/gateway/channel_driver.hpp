@@ -199,6 +199,9 @@ private:
             replies_seen_ = replies;
             timeouts_in_a_row_ = 0;
             attempt_timed_out_ = false;
+            // Optional: a sink that tracks devices (lost and recovered) hears of each reply.
+            if constexpr (requires { sink_.on_device_answered(index_, origin.unit); })
+                sink_.on_device_answered(index_, origin.unit);
         }
         if (holding_ && pdu.size() <= held_pdu_.size() && held_count_ < held_origins_.size() &&
             (held_count_ == 0 || std::ranges::equal(pdu, held_pdu().first(held_size_)))) {

@@ -10,6 +10,7 @@
 #include <gw/gateway/audit_log_policy.hpp>
 #include <gw/gateway/capacity.hpp>
 #include <gw/gateway/channel_driver.hpp>
+#include <gw/gateway/event_sink_policy.hpp>
 #include <gw/gateway/gateway_plan.hpp>
 #include <gw/gateway/gateway_status.hpp>
 #include <gw/gateway/links.hpp>
@@ -36,6 +37,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -70,7 +72,7 @@ template <class... Extra>
 using gateway_policies_with =
     policy::policy_chain<shutdown_policy, gateway_accessible_ips, gateway_allowlist,
                          gateway_connection_limits, gateway_rate_limits, gateway_authorization,
-                         Extra..., gateway_event_log, audit_log_policy>;
+                         Extra..., gateway_event_log, audit_log_policy, event_sink_policy>;
 using gateway_policies = gateway_policies_with<>;
 using gateway_pipeline = pipeline::pipeline<gateway_router, gateway_policies>;
 
@@ -126,6 +128,13 @@ public:
     basic_gateway& operator=(const basic_gateway&) = delete;
     ~basic_gateway() = default;
 
+    /// Every audit event also goes to `sink` (on the io thread: it must only queue), e.g. the
+    /// audit trail's push. Set before start().
+    void set_event_sink(event_sink sink) {
+        sink_ = std::move(sink);
+        policies_.template get<event_sink_policy>().sink = &sink_;
+    }
+
     /// A policy of the chain, to configure it (your own ones included).
     template <class P>
     P& policy() noexcept {
@@ -141,6 +150,14 @@ public:
         if (auto error = build_routes(plan, routes); !error.empty()) return error;
         plan_ = plan;
         if (auto error = apply_policies(plan); !error.empty()) return error;
+        auto& named = policies_.template get<event_sink_policy>();
+        named.listener_names.clear();
+        named.channel_names.clear();
+        for (const auto& l : plan.listeners)
+            named.listener_names.push_back(l.name);
+        for (const auto& c : plan.channels)
+            named.channel_names.push_back(c.name);
+        lost_units_.assign(plan.channels.size(), {});
         for (std::size_t i = 0; i < plan.channels.size(); ++i) {
             if (auto error = add_channel(i, plan.channels[i]); !error.empty()) return error;
         }
@@ -151,6 +168,10 @@ public:
         for (auto& c : channels_)
             c->start();
         emit_system(policy::event_kind::started, policy::event_severity::notice);
+        emit_system(policy::event_kind::config_loaded, policy::event_severity::notice,
+                    std::to_string(plan.channels.size()) + " channels, " +
+                        std::to_string(plan.listeners.size()) + " listeners, " +
+                        std::to_string(plan.routes.size()) + " routes");
         return {};
     }
 
@@ -194,7 +215,7 @@ public:
     /// refused and says so. Returns the error (empty: applied).
     std::string reload(const gateway_plan& next) {
         const auto refuse = [&](std::string why) {
-            emit_system(policy::event_kind::config_rejected, policy::event_severity::warning);
+            emit_system(policy::event_kind::config_rejected, policy::event_severity::warning, why);
             return why;
         };
         if (stopping_) return refuse("the gateway is stopping");
@@ -252,7 +273,8 @@ public:
             listeners_[i]->plan = applied.listeners[i];
         plan_ = std::move(applied);
         const auto closed = close_excluded_sessions();
-        emit_system(policy::event_kind::config_loaded, policy::event_severity::notice);
+        emit_system(policy::event_kind::config_loaded, policy::event_severity::notice,
+                    "reloaded: " + summary);
         log_line(policy::event_severity::notice,
                  "configuration applied: " + summary +
                      (closed > 0 ? "; " + std::to_string(closed) +
@@ -324,9 +346,15 @@ public:
     void deliver(const router::request_origin& origin, std::span<const std::uint8_t> pdu) {
         sessions_.deliver(origin, pdu);
     }
+    /// The device behind `channel` answered a request for `unit` (a reply or its exception).
+    void on_device_answered(std::size_t channel, std::uint8_t unit) {
+        device_event(channel, unit, false);
+    }
     void on_channel_event(std::size_t channel, router::channel_event event,
                           const router::request_origin& origin) {
         using router::channel_event;
+        if (event == channel_event::gave_up && origin.unit != 0)
+            device_event(channel, origin.unit, true);
         policy::audit_event e;
         e.time = clock_.now();
         e.kind = policy::event_kind::channel_event;
@@ -453,12 +481,33 @@ private:
         if (log_) log_(severity, text);
     }
 
-    void emit_system(policy::event_kind kind, policy::event_severity severity) {
+    void emit_system(policy::event_kind kind, policy::event_severity severity,
+                     std::string_view detail = {}) {
         policy::audit_event e;
         e.time = clock_.now();
         e.kind = kind;
         e.category = policy::event_category::system;
         e.severity = severity;
+        policy::set_detail(e.detail, detail);
+        policies_.emit(e);
+    }
+
+    /// Device loss and recovery, per channel and unit: all attempts failing marks the unit
+    /// lost (one event), its next reply recovers it (one event), so a dead device polled every
+    /// second is two events, not one per poll.
+    void device_event(std::size_t channel, std::uint8_t unit, bool lost) {
+        if (channel >= lost_units_.size()) return;
+        auto& bits = lost_units_[channel];
+        if (bits[unit] == lost) return;
+        bits[unit] = lost;
+        policy::audit_event e;
+        e.time = clock_.now();
+        e.kind = lost ? policy::event_kind::device_lost : policy::event_kind::device_recovered;
+        e.category = policy::event_category::modbus;
+        e.severity = lost ? policy::event_severity::warning : policy::event_severity::notice;
+        e.outcome = lost ? policy::event_outcome::failed : policy::event_outcome::success;
+        e.source = static_cast<std::uint16_t>(channel);
+        e.unit = unit;
         policies_.emit(e);
     }
 
@@ -663,6 +712,7 @@ private:
         info.peer = to_policy_address(peer.address());
         info.peer_port = peer.port();
         info.now = clock_.now();
+        info.audit_writes = l.plan.audit_writes;
         const auto decision = pipeline_.on_connect(info);
         if (!decision.allowed) {
             ++l.counters.connections_refused;
@@ -956,6 +1006,9 @@ private:
 
     net::io_context& io_;
     log_function log_;
+    event_sink sink_;
+    /// Per channel: the units all of whose attempts failed last time (device_lost reported).
+    std::vector<std::bitset<256>> lost_units_;
     steady_clock clock_;
     gateway_plan plan_;
     session_table sessions_;

@@ -200,6 +200,10 @@ inline std::vector<std::string> changes_needing_restart(const gateway_plan& runn
         } else if (!(it->tls == l.tls)) {
             // The context (keys, CA, CRL) is made when the listener opens.
             out.push_back("listener '" + l.name + "': its TLS settings changed");
+        } else if (it->audit_writes != l.audit_writes) {
+            // Connections take the option when they open: a live change would leave the open
+            // ones unaudited (or audited against the new setting).
+            out.push_back("listener '" + l.name + "': audit_writes changed");
         }
     }
     for (const auto& l : running.listeners) {

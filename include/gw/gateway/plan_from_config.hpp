@@ -140,6 +140,7 @@ inline gateway_plan plan_from_config(
             p.rate_limit = to_rate_limit_settings(t->rate_limit);
             p.rate_limit_exempt = t->rate_limit.exempt;
             p.read_only = t->read_only;
+            p.audit_writes = t->audit_writes;
             for (const auto& sr : t->roles_by_source)
                 p.roles_by_source.push_back({sr.network, sr.role});
             p.tls = {.certificate = t->tls.certificate,

@@ -134,6 +134,9 @@ struct connection_info {
     std::uint16_t peer_port = 0;
     timestamp now{};
     connection_identity identity;  ///< who vouched for it, and its role (none on plain TCP)
+    /// Every write request this connection gets past the policies is audited (write_request):
+    /// the listener's audit_writes option, for sites that account for every control action.
+    bool audit_writes = false;
 };
 
 /// A request that passed codec validation, before it is routed.

@@ -78,7 +78,7 @@ private:
     std::uint64_t overwritten_ = 0;
     std::array<std::uint64_t, 6> by_category_{};
     std::array<std::uint64_t, 5> by_severity_{};
-    std::array<std::uint64_t, 16> by_kind_{};
+    std::array<std::uint64_t, event_kind_count> by_kind_{};
 };
 
 }  // namespace gw::policy

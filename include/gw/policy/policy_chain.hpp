@@ -13,6 +13,7 @@
 
 #include <gw/policy/audit_event.hpp>
 #include <gw/policy/decision.hpp>
+#include <gw/policy/modbus_access.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -152,6 +153,8 @@ public:
             e.quantity = d.quantity;
             (void)e.role.assign(d.role);  // at most max_role_length: both sides use it
             if (d.audit) emit(e);
+        } else if (r.connection.audit_writes) {
+            audit_write(r);
         }
         return d;
     }
@@ -172,6 +175,26 @@ public:
     }
 
 private:
+    /// A write that every policy allowed, on a connection whose listener audits writes: one
+    /// event per write access (FC 23 reads and writes: its write window is recorded).
+    void audit_write(const request_info& r) noexcept {
+        for (const auto& a : classify_request(r.pdu).view()) {
+            if (a.kind != access_kind::write) continue;
+            audit_event e = connection_event(r.connection);
+            e.time = r.now;
+            e.kind = event_kind::write_request;
+            e.category = event_category::modbus;
+            e.severity = event_severity::notice;
+            e.outcome = event_outcome::success;
+            e.unit = r.unit;
+            e.function = a.function;
+            e.address = a.address;
+            e.quantity = a.has_address ? a.quantity : std::uint16_t{0};
+            (void)e.role.assign(r.connection.identity.role.view());
+            emit(e);
+        }
+    }
+
     static audit_event connection_event(const connection_info& c) noexcept {
         audit_event e;
         e.time = c.now;

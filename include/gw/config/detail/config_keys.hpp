@@ -1007,6 +1007,11 @@ inline constexpr key_decl<tcp_listener_config> tcp_listener_keys[] = {
         "read_only",
         "Answer every write (FC 5, 6, 15, 16, 21, 22, FC 23's write part, FC 8's "
         "state-changing sub-functions) with exception 01, whatever the role."),
+    key<&tcp_listener_config::audit_writes>(
+        "audit_writes",
+        "Record every write request that passes the policies in the audit trail (event "
+        "`write_request`: unit, function, address range, role), for sites that must account "
+        "for every control action."),
     list_key<tcp_listener_config>("roles_by_source", 0, gateway::capacity::roles_by_source,
                                   "Roles for connections without a client certificate, by source "
                                   "network; the first match wins. Needs `authorization`.",
@@ -1045,6 +1050,140 @@ inline constexpr key_decl<log_config> log_keys[] = {
 };
 
 inline constexpr std::string_view limits_what = "\"limits\"";
+
+// ---- audit -----------------------------------------------------------------------------------
+
+inline constexpr key_decl<audit_events_config> audit_events_keys[] = {
+    key<&audit_events_config::system>("system", "Start, stop, configuration, the audit store."),
+    key<&audit_events_config::network>("network", "Connections opened and closed, timeouts."),
+    key<&audit_events_config::security>(
+        "security",
+        "Refusals (allowlists, limits, TLS, authorization), reconnaissance. At least "
+        "`\"notice\"`: security events of notice and above are always recorded."),
+    key<&audit_events_config::maintenance>("maintenance", "Operator actions on the device."),
+    key<&audit_events_config::modbus>(
+        "modbus", "Exceptions, timeouts, devices lost and recovered, audited writes."),
+    key<&audit_events_config::serial>("serial", "Lines down and up, CRC and framing errors."),
+};
+inline constexpr std::string_view audit_events_what = "\"events\"";
+
+/// The categories' levels, then the rule that security events of notice and above are kept.
+inline bool read_audit_events(value_reader& r, const key_decl<audit_config>& d, const json_value& v,
+                              const path_t& p, audit_config& out) {
+    if (!read_object<&audit_config::events, audit_events_keys, audit_events_what>(r, d, v, p, out))
+        return false;
+    if (static_cast<std::uint8_t>(out.events.security) >=
+        static_cast<std::uint8_t>(event_keep::notice))
+        return true;
+    const json_value* at = value_reader::member(v, "security");
+    return r.fail_at(at != nullptr ? *at : v, member_path(p, "security"),
+                     "security events of notice and above are always recorded: use "
+                     "\"notice\" or \"info\"");
+}
+
+inline constexpr key_decl<reconnaissance_config> reconnaissance_keys[] = {
+    key<&reconnaissance_config::threshold>(
+        "threshold", 0, 1'000'000,
+        "Refused connections or requests, or requests for units without a route, from one "
+        "source within the window that make one `reconnaissance_suspected` event. 0: off."),
+    key<&reconnaissance_config::window>("window_s", 1, 86'400, "The window, in seconds."),
+};
+inline constexpr std::string_view reconnaissance_what = "\"reconnaissance\"";
+
+inline constexpr key_decl<syslog_server_config> syslog_server_keys[] = {
+    key<&syslog_server_config::host, &check_host>("host", "IP address or host name",
+                                                  "The syslog server.", true),
+    key<&syslog_server_config::port>(
+        "port", 0, 65535, "0: the transport's port (514 for udp and tcp, 6514 for tls)."),
+    key<&syslog_server_config::transport>(
+        "transport",
+        "`udp` (RFC 5426), `tcp` (octet counting, RFC 6587) or `tls` (RFC 5425, the server's "
+        "certificate checked)."),
+    key<&syslog_server_config::level>("level", "Events of this severity and above are sent."),
+    {.key = "tls",
+     .shape = key_shape::object,
+     .doc = "Transport `tls`: the CA the server's certificate must chain to, the name it must "
+            "carry, an optional client certificate; the keys of a tcp channel's `tls`.",
+     .read = &read_object<&syslog_server_config::tls, tls_client_keys, channel_tls_what>,
+     .write = [](const syslog_server_config& s) -> std::optional<bj::value> {
+         if (s.tls.ca.empty()) return std::nullopt;
+         return write_object<&syslog_server_config::tls, tls_client_keys>(s);
+     }},
+};
+
+inline bool read_syslog_server(value_reader& r, const json_value& v, const path_t& p,
+                               syslog_server_config& out) {
+    if (!r.expect(v, p, json_kind::object, "an object with \"host\"") ||
+        !r.check_keys(v, p, key_names({}, syslog_server_keys), "a syslog server") ||
+        !r.read_keys(syslog_server_keys, v, p, out))
+        return false;
+    const bool tls = out.transport == syslog_transport::tls;
+    if (tls == !out.tls.ca.empty()) return true;
+    const json_value* at = value_reader::member(v, tls ? "transport" : "tls");
+    return r.fail_at(at != nullptr ? *at : v, member_path(p, tls ? "transport" : "tls"),
+                     tls ? "transport \"tls\" needs a \"tls\" object with a \"ca\": the "
+                           "server's certificate is always checked"
+                         : "a \"tls\" object needs transport \"tls\"");
+}
+
+inline bool read_syslog_servers(value_reader& r, const key_decl<audit_config>& d,
+                                const json_value& v, const path_t& p, audit_config& out) {
+    if (!r.expect(v, p, json_kind::array, "an array of syslog servers")) return false;
+    const auto max = static_cast<std::size_t>(d.hi);
+    for (std::size_t i = 0; i < v.elements.size(); ++i) {
+        const path_t ep = element_path(p, i);
+        if (i == max)
+            return r.fail_at(v.elements[i], ep,
+                             "more than " + std::to_string(max) + " syslog servers");
+        syslog_server_config s;
+        if (!read_syslog_server(r, v.elements[i], ep, s)) return false;
+        out.syslog.push_back(std::move(s));
+    }
+    return true;
+}
+
+inline std::optional<bj::value> write_syslog_servers(const audit_config& c) {
+    bj::array a;
+    for (const auto& s : c.syslog)
+        a.emplace_back(write_keys(syslog_server_keys, s));
+    return bj::value(std::move(a));
+}
+
+inline constexpr key_decl<audit_config> audit_keys[] = {
+    key<&audit_config::capacity>(
+        "capacity", gateway::capacity::audit_records_min, gateway::capacity::audit_records_max,
+        "Records the persistent audit store keeps (in the state directory's `audit/`)."),
+    key<&audit_config::when_full>(
+        "when_full",
+        "`overwrite`: the oldest records give way; `stop`: recording stops (an `audit_full` "
+        "alarm goes to the log and syslog) until the store is cleared."),
+    key<&audit_config::warn_percent>(
+        "warn_percent", 1, 100,
+        "An `audit_nearly_full` event when the store's fill level crosses this percentage."),
+    key<&audit_config::durable_security>(
+        "durable_security",
+        "Security events and errors are synced to disk one by one; `false`: batched like "
+        "the rest."),
+    key<&audit_config::batch_records>(
+        "batch_records", 1, gateway::capacity::audit_batch_max,
+        "Other events are synced at the latest after this many (and whenever the queue is "
+        "empty)."),
+    {.key = "events",
+     .shape = key_shape::object,
+     .doc = "Events Settings: the least severe event recorded per category; see below.",
+     .read = &read_audit_events,
+     .write = &write_object<&audit_config::events, audit_events_keys>},
+    object_key<&audit_config::reconnaissance, reconnaissance_keys, reconnaissance_what>(
+        "reconnaissance", "When one source's refusals are reported as a scan; see below."),
+    list_key<audit_config>("syslog", 0, gateway::capacity::syslog_servers,
+                           "Remote syslog servers (RFC 5424); see below.", &read_syslog_servers,
+                           &write_syslog_servers),
+    key<&audit_config::enterprise_number>(
+        "enterprise_number", 1, 4'294'967'295,
+        "The private enterprise number in syslog's SD-IDs (`event@32473`); 32473 is RFC "
+        "5612's number for documentation: use your organisation's."),
+};
+inline constexpr std::string_view audit_what = "\"audit\"";
 
 // ---- accessible_ip_list ----------------------------------------------------------------------
 
@@ -1175,6 +1314,8 @@ inline constexpr key_decl<gateway_config> document_object_keys[] = {
     object_key<&gateway_config::limits, limits_keys, limits_what>(
         "limits", "Limits across the whole gateway."),
     object_key<&gateway_config::log, log_keys, log_what>("log", "The local event log."),
+    object_key<&gateway_config::audit, audit_keys, audit_what>(
+        "audit", "The persistent audit trail and remote syslog; see below."),
     {.key = "authorization",
      .shape = key_shape::object,
      .doc = "Modbus authorization by role; present, it is enforced on every listener. See below.",
@@ -1223,6 +1364,10 @@ void for_each_key_table(F&& f) {
     f("Accessible IP entries", std::span(accessible_ip_entry_keys));
     f("`limits`", std::span(limits_keys));
     f("`log`", std::span(log_keys));
+    f("`audit`", std::span(audit_keys));
+    f("`audit.events`", std::span(audit_events_keys));
+    f("`audit.reconnaissance`", std::span(reconnaissance_keys));
+    f("`audit.syslog` servers", std::span(syslog_server_keys));
     f("`authorization`", std::span(authorization_keys));
     f("Authorization rules", std::span(rule_keys));
 }

@@ -127,3 +127,50 @@ TEST_CASE("closing reasons are audited with their category and severity") {
     CHECK(log[1].reason == static_cast<std::uint8_t>(reason::evicted));
     CHECK(log[2].outcome == event_outcome::denied);
 }
+
+TEST_CASE("a listener that audits writes: every allowed write is an event, reads are not") {
+    policy_chain<count_requests, event_log<16>> chain;
+    auto& log = chain.get<event_log<16>>();
+    connection_info c = from("192.168.1.7");
+    c.peer_port = 50000;
+    c.audit_writes = true;
+    (void)c.identity.role.assign("operator");
+    // FC 6 write single register at 0x0010; FC 3 read; FC 16 write 3 registers at 0x0100.
+    const std::array<std::uint8_t, 5> write_one{0x06, 0x00, 0x10, 0x12, 0x34};
+    const std::array<std::uint8_t, 5> read{0x03, 0x00, 0x00, 0x00, 0x0a};
+    const std::array<std::uint8_t, 12> write_many{0x10, 0x01, 0x00, 0x00, 0x03, 0x06,
+                                                  0x00, 0x01, 0x00, 0x02, 0x00, 0x03};
+    CHECK(chain.on_request({c, {}, 5, write_one, {}}).allowed);
+    CHECK(chain.on_request({c, {}, 5, read, {}}).allowed);
+    CHECK(chain.on_request({c, {}, 9, write_many, {}}).allowed);
+    REQUIRE(log.count(event_kind::write_request) == 2);
+    const auto& first = log[log.size() - 2];
+    CHECK(first.kind == event_kind::write_request);
+    CHECK(first.unit == 5);
+    CHECK(first.function == 0x06);
+    CHECK(first.address == 0x0010);
+    CHECK(first.quantity == 1);
+    CHECK(first.role.view() == "operator");
+    CHECK(first.peer_port == 50000);
+    const auto& second = log.newest();
+    CHECK(second.unit == 9);
+    CHECK(second.function == 0x10);
+    CHECK(second.address == 0x0100);
+    CHECK(second.quantity == 3);
+
+    // The same requests on a listener that does not audit writes: nothing recorded.
+    c.audit_writes = false;
+    CHECK(chain.on_request({c, {}, 5, write_one, {}}).allowed);
+    CHECK(log.count(event_kind::write_request) == 2);
+}
+
+TEST_CASE("a refused write is a request_refused event, not a write_request") {
+    policy_chain<deny_all_requests, event_log<16>> chain;
+    connection_info c = from("192.168.1.7");
+    c.peer_port = 50000;
+    c.audit_writes = true;
+    const std::array<std::uint8_t, 5> write_one{0x06, 0x00, 0x10, 0x12, 0x34};
+    CHECK_FALSE(chain.on_request({c, {}, 5, write_one, {}}).allowed);
+    CHECK(chain.get<event_log<16>>().count(event_kind::write_request) == 0);
+    CHECK(chain.get<event_log<16>>().count(event_kind::request_refused) == 1);
+}

@@ -28,7 +28,7 @@ inline std::string format_rfc3339(std::int64_t utc_us) {
     const auto t = static_cast<std::time_t>(secs);
     std::tm tm{};
     if (gmtime_r(&t, &tm) == nullptr) return "-";
-    char buf[40];
+    char buf[80];  // room for any int year: the compiler checks the worst case
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(micros));
@@ -60,6 +60,13 @@ inline std::string kind_text(policy::event_kind k) {
     return name.empty() ? "event_" + std::to_string(static_cast<unsigned>(k)) : std::string{name};
 }
 
+/// Appends `s` with '"' and control characters replaced by '_', so that no text from outside
+/// (a certificate's role, a configured name) can end the line or fake a field.
+inline void put_safe(std::string& line, std::string_view s) {
+    for (const char c : s)
+        line += (c == '"' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '_' : c;
+}
+
 /// One line: `seq time severity category kind key=value...`.
 inline std::string format_text(std::uint64_t seq, const recorded_event& r) {
     const auto& e = r.event;
@@ -72,7 +79,7 @@ inline std::string format_text(std::uint64_t seq, const recorded_event& r) {
     line += " id=" + std::to_string(static_cast<unsigned>(e.kind));
     if (!r.source.empty()) {
         line += " source=";
-        line += r.source.view();
+        put_safe(line, r.source.view());
     }
     if (e.peer_port != 0) {
         line += " peer=";
@@ -92,15 +99,14 @@ inline std::string format_text(std::uint64_t seq, const recorded_event& r) {
     }
     if (!e.role.empty()) {
         line += " role=";
-        line += e.role.view();
+        put_safe(line, e.role.view());
     }
     if (e.repeats != 0) line += " repeats=" + std::to_string(e.repeats);
     line += " outcome=";
     line += to_string(e.outcome);
     if (!e.detail.empty()) {
         line += " detail=\"";
-        for (const char c : e.detail.view())
-            line += (c == '"' || static_cast<unsigned char>(c) < 0x20) ? '_' : c;
+        put_safe(line, e.detail.view());
         line += '"';
     }
     return line;

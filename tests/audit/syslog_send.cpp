@@ -2,12 +2,14 @@
 // for tests/integration/syslog.py (against a real rsyslog) and as the syslog benchmark.
 //
 //   gw_syslog_send --transport udp|tcp|tls --port P --count N [--host H] [--ca F] [--name N]
-//                  [--cert F --key F] [--pause-at K] [--expect-failure] [--bench]
+//                  [--cert F --key F] [--pause-at K] [--hold] [--replay R] [--expect-failure]
+//                  [--bench]
 //
 // Message i carries [event@32473 seq="i"] and MSG "message i". Prints one line per event on
 // stdout: "failure <reason>" (on_failure), "paused <K>" (all of 1..K written; it then waits for
 // a line on stdin before going on), "done sent=.. dropped=.. reconnects=..", and with --bench
-// "rate <messages/s>". --expect-failure: exits 0 at the first failure, 1 if all was sent.
+// "rate <messages/s>". --hold: after "done", keeps the connection until a line on stdin.
+// --expect-failure: exits 0 at the first failure, 1 if all was sent.
 #include <gw/audit/syslog_client.hpp>
 
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -32,8 +35,10 @@ struct options {
     std::uint16_t port = 0;
     std::size_t count = 10;
     std::size_t pause_at = 0;
+    std::optional<std::size_t> replay;
     bool expect_failure = false;
     bool bench = false;
+    bool hold = false;
     std::string ca, name, cert, key;
 };
 
@@ -66,6 +71,8 @@ options parse(int argc, char** argv) {
             o.port = static_cast<std::uint16_t>(std::stoul(value()));
         } else if (a == "--count") {
             o.count = std::stoul(value());
+        } else if (a == "--replay") {
+            o.replay = std::stoul(value());
         } else if (a == "--pause-at") {
             o.pause_at = std::stoul(value());
         } else if (a == "--ca") {
@@ -78,6 +85,8 @@ options parse(int argc, char** argv) {
             o.key = value();
         } else if (a == "--expect-failure") {
             o.expect_failure = true;
+        } else if (a == "--hold") {
+            o.hold = true;
         } else if (a == "--bench") {
             o.bench = true;
         } else {
@@ -125,7 +134,7 @@ int main(int argc, char** argv) {
     s.minimum_severity = gw::audit::syslog_severity::debug;
     // Everything fits: the tests check that nothing is lost, not the backlog's bound.
     s.backlog_capacity = o.count + 16;
-    s.replay_window = o.count;
+    s.replay_window = o.replay.value_or(o.count);
     s.backoff = {50ms, 500ms};
     s.connect_timeout = 3000ms;
     s.tls.ca_file = o.ca;
@@ -172,6 +181,10 @@ int main(int argc, char** argv) {
         if (o.bench) {
             const double seconds = std::chrono::duration<double>(elapsed).count();
             say("rate " + std::to_string(static_cast<double>(o.count) / seconds));
+        }
+        if (o.hold) {
+            std::string line;
+            std::getline(std::cin, line);
         }
     }
     client.stop();

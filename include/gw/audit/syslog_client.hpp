@@ -198,6 +198,8 @@ private:
         bool writing = false;
         bool ever_connected = false;
         bool stopped = false;
+        bool closing = false;           // stop(): the connection is being closed gracefully
+        bool shutdown_started = false;  // TLS: close_notify under way
         std::string last_reported;
         syslog_server_counters counters;  // guarded by owner.counters_mutex
 
@@ -231,6 +233,8 @@ private:
             ++generation;
             connected = false;
             writing = false;
+            closing = false;
+            shutdown_started = false;
             transport::error_code ignored;
             tcp_resolver.cancel();
             udp_resolver.cancel();
@@ -241,9 +245,52 @@ private:
             update([](syslog_server_counters& c) { c.connected = false; });
         }
 
+        /// Closes gracefully what is connected over TCP/TLS: the server must read everything
+        /// written before the end. A TCP connection closed while the server still has to read
+        /// can end in a reset, and rsyslog drops what a TLS connection ended without
+        /// close_notify still held ("Incomplete frame at end of stream"). Bounded by
+        /// connect_timeout.
         void stop() {
+            if (stopped) return;
             stopped = true;
             timer.cancel();
+            if (!connected || settings.transport == syslog_transport::udp) {
+                close_connection();
+                return;
+            }
+            closing = true;
+            deadline.expires_after(settings.connect_timeout);
+            deadline.async_wait(
+                [self = shared_from_this(), gen = generation](transport::error_code ec) {
+                    if (!ec && gen == self->generation) self->close_connection();
+                });
+            if (!writing) begin_close();  // else when the write completes
+        }
+
+        /// TCP: our FIN after the last message; the read then ends at the server's.
+        /// TLS: the read is cancelled so that async_shutdown may read the server's answer.
+        void begin_close() {
+            transport::error_code ignored;
+            if (tls)
+                tls->next_layer().cancel(ignored);
+            else
+                tcp_socket->shutdown(tcp::socket::shutdown_send, ignored);
+        }
+
+        void closing_read_done(const transport::error_code& ec) {
+            if (tls) {
+                if (shutdown_started) return;
+                shutdown_started = true;
+                tls->async_shutdown([self = shared_from_this(), gen = generation,
+                                     keep = tls](transport::error_code) {
+                    if (gen == self->generation) self->close_connection();
+                });
+                return;
+            }
+            if (!ec) {
+                read();  // TCP: drain until the server's end
+                return;
+            }
             close_connection();
         }
 
@@ -380,6 +427,10 @@ private:
                 tls ? std::shared_ptr<void>{tls} : std::shared_ptr<void>{tcp_socket};
             auto on_read = [self, gen, keep](transport::error_code ec, std::size_t) {
                 if (gen != self->generation) return;
+                if (self->closing) {
+                    self->closing_read_done(ec);
+                    return;
+                }
                 if (!ec) {
                     self->read();
                     return;
@@ -401,7 +452,7 @@ private:
             if (!connected || writing || stopped || backlog.pending() == 0) return;
             write_buffer.clear();
             const bool datagram = settings.transport == syslog_transport::udp;
-            backlog.begin_write(write_buffer, datagram ? 0 : 64 * 1024, datagram ? 1 : 4096);
+            backlog.begin_write(write_buffer, datagram ? 0 : 65536, datagram ? 1 : 4096);
             if (datagram && write_buffer.size() > settings.max_datagram) {
                 write_buffer.resize(settings.max_datagram);
                 update([](syslog_server_counters& c) { ++c.truncated; });
@@ -415,6 +466,10 @@ private:
             auto done = [self, gen, keep](transport::error_code ec, std::size_t) {
                 if (gen != self->generation) return;
                 self->writing = false;
+                if (self->closing) {
+                    self->begin_close();
+                    return;
+                }
                 if (ec) {
                     if (self->settings.transport == syslog_transport::udp) {
                         // A refused datagram (e.g. ICMP port unreachable) is lost: UDP

@@ -8,7 +8,8 @@
 // Message i carries [event@32473 seq="i"] and MSG "message i". Prints one line per event on
 // stdout: "failure <reason>" (on_failure), "paused <K>" (all of 1..K written; it then waits for
 // a line on stdin before going on), "done sent=.. dropped=.. reconnects=..", and with --bench
-// "rate <messages/s>". --hold: after "done", keeps the connection until a line on stdin.
+// "rate <messages/s>". --hold: after "done", keeps the connection until a line on stdin, then
+// prints "final sent=.. dropped=.. reconnects=..".
 // --expect-failure: exits 0 at the first failure, 1 if all was sent.
 #include <gw/audit/syslog_client.hpp>
 
@@ -185,6 +186,9 @@ int main(int argc, char** argv) {
         if (o.hold) {
             std::string line;
             std::getline(std::cin, line);
+            const auto f = client.counters().front();
+            say("final sent=" + std::to_string(f.sent) + " dropped=" + std::to_string(f.dropped) +
+                " reconnects=" + std::to_string(f.reconnects));
         }
     }
     client.stop();

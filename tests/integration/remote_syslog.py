@@ -212,27 +212,27 @@ def run_plain(env, transport, count):
     rs.kill()
 
 
-def run_restart(env, transport, count):
-    """rsyslog killed once half is written, the rest posted while it is down, then restarted."""
+def run_restart(env, transport, count, replay=None):
+    """rsyslog frozen (SIGSTOP) while the second half is written, so that those bytes sit unread
+    in its socket, then killed (SIGKILL: they are gone) and restarted: only the client's replay
+    of what it had written brings them back."""
     rs = Rsyslog(env, "rsyslog-" + transport + "-restart")
     port = rs.tcp if transport == "tcp" else rs.tls
     half = count // 2
+    extra = ["--replay", replay] if replay is not None else []
     p = Proc(env, "send-" + transport + "-restart",
-             sender(env, transport, transport, port, "--count", count, "--pause-at", half, "--hold"),
+             sender(env, transport, transport, port, "--count", count, "--pause-at", half,
+                    "--hold", *extra),
              stdin=subprocess.PIPE)
     p.out.wait(r"^paused %d$" % half, what="the first half written")
-    rs.kill()
-    # Written to the kernel is not read by rsyslog: the client must notice the loss and replay.
-    p.out.wait(r"^failure .*connection closed by the server", what="the lost connection reported")
+    rs.proc.signal(signal.SIGSTOP)
     p.popen.stdin.write(b"go\n")
     p.popen.stdin.flush()
+    p.out.wait(r"^done ", what="the second half written (to a server that reads nothing)")
+    rs.kill()
+    p.out.wait(r"^failure .*connection closed by the server", what="the lost connection reported")
     p.out.wait(r"^failure .*connect: Connection refused", what="a refused reconnect")
     rs.start()
-    p.out.wait(r"^done ", what="everything written")
-    done = p.out.matches(r"^done sent=(\d+) dropped=(\d+) reconnects=(\d+)")
-    env.check(bool(done) and done[-1].group(2) == "0" and int(done[-1].group(3)) >= 1,
-              "%s restart: reconnected, nothing dropped (%s)" %
-              (transport, done[-1].group(0) if done else "no done line"))
     # The connection stays open until everything arrived: rsyslog's openssl driver can hold
     # the end of a burst unread and drops it when the session ends ("Incomplete frame at end
     # of stream"), which is the receiver's loss, not the client's.
@@ -240,6 +240,10 @@ def run_restart(env, transport, count):
     p.popen.stdin.write(b"stop\n")
     p.popen.stdin.flush()
     env.check(p.wait() == 0, "%s restart: gw_syslog_send exits 0" % transport)
+    final = p.out.matches(r"^final sent=(\d+) dropped=(\d+) reconnects=(\d+)$")
+    env.check(bool(final) and final[-1].group(2) == "0" and int(final[-1].group(3)) >= 1,
+              "%s restart: reconnected, nothing dropped (%s)" %
+              (transport, final[-1].group(0) if final else "no final line"))
     rs.kill()
 
 

@@ -260,15 +260,32 @@ def run_refused(env, what, args, reason):
 
 
 def run_bench(env, count):
+    """Not a check: messages/s per transport, as written by the client ("rate", the client's own
+    figure) and as rsyslog wrote them to its file (from the sender's start to the last line)."""
     rs = Rsyslog(env, "rsyslog-bench")
     for transport, port in (("udp", rs.udp), ("tcp", rs.tcp), ("tls", rs.tls)):
+        baseline = len(rs.sequences()[0])
+        start = time.monotonic()
         p = Proc(env, "bench-" + transport,
-                 sender(env, transport, transport, port, "--count", count, "--bench"))
+                 sender(env, transport, transport, port, "--count", count, "--bench", "--hold"),
+                 stdin=subprocess.PIPE)
+        p.out.wait(r"^rate ", what="the sender's rate")
+        last, last_change, arrived_at = -1, time.monotonic(), None
+        while True:
+            n = len(rs.sequences()[0]) - baseline
+            now = time.monotonic()
+            if n != last:
+                last, last_change, arrived_at = n, now, now
+            if n >= count or now - last_change > 2.0:
+                break
+            time.sleep(0.05)
+        p.popen.stdin.write(b"stop\n")
+        p.popen.stdin.flush()
         p.wait()
         rate = p.out.matches(r"^rate ([\d.]+)")
-        print("bench %s: %s messages/s written (%d messages)" %
-              (transport, rate[-1].group(1) if rate else "?", count))
-        rs.out = LogFile(rs.out.path)
+        print("bench %s: %d messages: client wrote %.0f/s; rsyslog wrote %d of them, %.0f/s end "
+              "to end" % (transport, count, float(rate[-1].group(1)) if rate else 0.0, last,
+                          last / (arrived_at - start) if last > 0 else 0.0))
     rs.kill()
 
 

@@ -18,6 +18,8 @@ packages=(
   libmodbus-dev mbpoll python3-pymodbus python3-serial python3-serial-asyncio socat
   # bare metal: cross compiler, newlib and QEMU
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+  # a real syslog receiver (UDP, TCP, TLS) for the remote syslog tests
+  rsyslog rsyslog-openssl
   # benchmark plots, and stunnel (the TLS terminator gw's built-in TLS is measured against)
   gnuplot-nox stunnel4
 )

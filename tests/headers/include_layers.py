@@ -42,6 +42,9 @@ ALLOWED = {
     # The configuration is read into a gateway_plan and checked against the gateway's capacities.
     "config": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",
                "gateway"},
+    # The audit trail and remote syslog: fed by the gateway's events, over its transports and TLS.
+    "audit": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",
+              "gateway"},
 }
 
 # Single headers allowed one folder more than their own. The runtime takes a gateway_plan and

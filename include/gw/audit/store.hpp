@@ -304,6 +304,22 @@ inline file_bytes read_whole_file(const std::filesystem::path& path, std::size_t
     return r;
 }
 
+// The highest sequence number of any record that still decodes in a damaged segment, so that a
+// store continuing after tampering never reuses a number the evidence holds.
+inline std::uint64_t highest_decodable(std::span<const std::byte> file) noexcept {
+    std::uint64_t highest = 0;
+    for (std::size_t at = 0; at + record_overhead <= file.size();) {
+        const auto d = decode_record(file.subspan(at));
+        if (d.status == record_status::ok) {
+            highest = std::max(highest, d.record.sequence);
+            at += d.consumed;
+        } else {
+            ++at;
+        }
+    }
+    return highest;
+}
+
 inline bool pwrite_all(int fd, std::span<const std::byte> data, std::size_t offset) noexcept {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -562,6 +578,7 @@ inline open_result store::open(const store_options& options) noexcept {
             }
             if (scan.problem != verify_reason::none) {
                 note(scan.problem, scan.bad_sequence, scan.detail);
+                highest = std::max(highest, detail::highest_decodable(file.bytes));
             } else if (previous && (scan.first_sequence != previous->next_sequence ||
                                     scan.anchor != previous->last_mac)) {
                 note(scan.first_sequence != previous->next_sequence ? verify_reason::gap

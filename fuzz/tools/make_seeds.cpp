@@ -6,6 +6,7 @@
 //
 // Usage: gw_fuzz_make_seeds <fuzz directory>
 
+#include <gw/audit/record.hpp>
 #include <gw/codec/ascii_framer.hpp>
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/pdu.hpp>
@@ -13,6 +14,7 @@
 
 #include <codec/vectors.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -588,6 +590,41 @@ void ip_network_seeds() {
     }
 }
 
+// audit_record: the bytes of a segment after its header. Records with a fixed MAC (the codec
+// does not check it), then torn and edited variants.
+bytes audit_record(std::uint64_t seq, std::size_t payload_size, std::uint8_t fill) {
+    std::vector<std::byte> payload(payload_size, std::byte{fill});
+    std::array<std::byte, gw::audit::mac_size> mac{};
+    mac.fill(std::byte{0x5A});
+    std::vector<std::byte> out(gw::audit::record_size(payload_size));
+    out.resize(gw::audit::encode_record(seq, payload, mac, out));
+    bytes b(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        b[i] = std::to_integer<std::uint8_t>(out[i]);
+    return b;
+}
+
+void audit_record_seeds() {
+    const std::string f = "audit_record";
+    const bytes one = audit_record(1, 200, 'e');
+    write(f, "one_200", one);
+    write(f, "empty_payload", audit_record(7, 0, 0));
+    write(f, "max_payload", audit_record(0xFFFFFFFFFFFFFFFFU, gw::audit::max_payload, 'm'));
+    write(f, "run_of_3",
+          cat({audit_record(1, 10, 'a'), audit_record(2, 20, 'b'), audit_record(3, 30, 'c')}));
+    write(f, "torn_tail", cat({one, bytes(one.begin(), one.begin() + 100)}));
+    bytes bad_crc = one;
+    bad_crc[50] ^= 0x01;
+    write(f, "bad_crc", bad_crc);
+    bytes bad_magic = one;
+    bad_magic[3] = '2';
+    write(f, "bad_magic", bad_magic);
+    bytes bad_length = one;
+    bad_length[12] = 0xFF;
+    write(f, "bad_length", bad_length);
+    write(f, "empty", {});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -604,6 +641,7 @@ int main(int argc, char** argv) {
     conversion_seeds();
     channel_seeds();
     ip_network_seeds();
+    audit_record_seeds();
     std::printf("wrote %zu seeds under %s\n", written, root.string().c_str());
     return 0;
 }

@@ -45,7 +45,8 @@ def measure(binary, seconds, nofile, connections):
                    "routes": [{"units": "1-3", "channel": "sim"}]}, f)
     log = open(os.path.join(work, "gateway.log"), "w+")
     proc = subprocess.Popen(["prlimit", "--nofile=%d:%d" % (nofile, nofile), binary,
-                             "--config", config], stdout=log, stderr=log)
+                             "--config", config, "--state-dir", os.path.join(work, "state")],
+                            stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

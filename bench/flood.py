@@ -75,7 +75,8 @@ class Gateway:
                                       "address": GATEWAY, "port": self.port}],
                        "routes": [{"units": "1-3", "channel": "sim"}]}, f)
         self.log = open(os.path.join(work, "gateway-%d.log" % self.port), "w+")
-        self.proc = subprocess.Popen([binary, "--config", config], stdout=self.log,
+        self.proc = subprocess.Popen([binary, "--config", config, "--state-dir",
+                                      os.path.join(work, "state-%d" % self.port)], stdout=self.log,
                                      stderr=self.log)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

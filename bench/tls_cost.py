@@ -123,7 +123,8 @@ def main():
         with open(config_path, "w") as f:
             json.dump(config, f)
         gw_log = open(os.path.join(work, "gw.log"), "w")
-        gw = subprocess.Popen([args.gateway, "--config", config_path], stdout=gw_log, stderr=gw_log)
+        gw = subprocess.Popen([args.gateway, "--config", config_path, "--state-dir",
+                               os.path.join(work, "state")], stdout=gw_log, stderr=gw_log)
         procs.append(gw)
         wait_port(tls_port, gw, "gw_gateway")
         # The same suites for both servers: gw's intermediate policy (TLS 1.2 part).

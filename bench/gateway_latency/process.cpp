@@ -214,7 +214,8 @@ gateway_process start_gateway(const options& o, const std::string& dir,
     const std::string path = dir + "/gateway-" + which + ".json";
     std::ofstream(path) << cfg.str();
     std::vector<std::string> args = o.wrapper;
-    args.insert(args.end(), {o.gateway, "-c", path});
+    // Its own state directory (the audit store), beside its configuration.
+    args.insert(args.end(), {o.gateway, "-c", path, "--state-dir", dir + "/state-" + which});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     g.process = spawn("gw_gateway (" + which + ")", args, dir + "/gateway-" + which + ".log");
     wait_for_line(g.process, "gw_gateway: ready", 60);

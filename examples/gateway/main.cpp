@@ -6,6 +6,8 @@
 // (a pty), listening on 127.0.0.1:1502 (normal), 127.0.0.1:1503 (priority) and 127.0.0.1:1802
 // (Modbus/TCP Security, with a demo PKI made in the state directory on first start).
 
+#include "audit_cli.hpp"
+#include "audit_runtime.hpp"
 #include "demo_pki.hpp"
 #include "embedded_simulator.hpp"
 #include "logging.hpp"
@@ -75,6 +77,10 @@ struct options {
     std::optional<std::string> log_level;
     std::optional<double> priority_hold_ms;
     std::optional<std::string> state_dir;
+    bool audit_log = false;
+    bool audit_verify = false;
+    gw::examples::audit_query audit;
+    std::string audit_format = "text";
 };
 
 [[noreturn]] void fail_usage(const std::string& message) {
@@ -184,6 +190,40 @@ options parse_args(int argc, char** argv) {
         ->type_name("DIR")
         ->group("Operation");
 
+    const std::string audit_group = "Audit trail (read the store in the state directory)";
+    auto* audit_log = app.add_flag("--audit-log", o.audit_log,
+                                   "print the audit trail and exit (read-only: the gateway may "
+                                   "run meanwhile)")
+                          ->group(audit_group);
+    auto* audit_verify =
+        app.add_flag("--audit-verify", o.audit_verify,
+                     "check the audit trail's sequence, checksums and hash chain; exit 1 if it "
+                     "is not intact")
+            ->group(audit_group);
+    std::vector<CLI::Option*> audit_filters;
+    audit_filters.push_back(app.add_option("--since", o.audit.since,
+                                           "records from this RFC 3339 UTC time "
+                                           "(2026-12-02T09:00:00Z) or sequence number on")
+                                ->type_name("TIME|SEQ")
+                                ->group(audit_group));
+    audit_filters.push_back(
+        app.add_option("--category", o.audit.category, "records of this category")
+            ->check(
+                CLI::IsMember({"system", "network", "security", "maintenance", "modbus", "serial"}))
+            ->group(audit_group));
+    audit_filters.push_back(
+        app.add_option("--severity", o.audit.severity, "records of this severity and above")
+            ->check(CLI::IsMember({"error", "warning", "notice", "info"}))
+            ->group(audit_group));
+    audit_filters.push_back(app.add_option("--format", o.audit_format, "output format")
+                                ->check(CLI::IsMember({"text", "json"}))
+                                ->capture_default_str()
+                                ->group(audit_group));
+    for (auto* f : audit_filters)
+        f->needs(audit_log);
+    audit_log->excludes(audit_verify)->excludes(serial)->excludes(check)->excludes(print);
+    audit_verify->excludes(serial)->excludes(check)->excludes(print);
+
     config->excludes(serial)->excludes(check)->excludes(print);
     check->excludes(serial)->excludes(print);
     print->excludes(serial);
@@ -223,6 +263,11 @@ void resolve_paths(gw::config::gateway_config& c, const std::string& state_dir) 
             resolve(t->tls.certificate);
             resolve(t->tls.private_key);
         }
+    }
+    for (auto& s : c.audit.syslog) {
+        resolve(s.tls.ca);
+        resolve(s.tls.certificate);
+        resolve(s.tls.private_key);
     }
     for (auto& l : c.listeners) {
         if (auto* t = std::get_if<gw::config::tcp_listener_config>(&l.endpoint)) {
@@ -356,6 +401,12 @@ int main(int argc, char** argv) {
 
     // Where the configuration comes from decides what SIGHUP reloads.
     const std::string state_dir = state_directory(opts);
+    if (opts.audit_log) {
+        auto q = opts.audit;
+        q.json = opts.audit_format == "json";
+        return gw::examples::print_audit_log(state_dir, q);
+    }
+    if (opts.audit_verify) return gw::examples::verify_audit_log(state_dir);
     const bool embedded_default = !opts.config_path && !opts.serial;
     using loaded_config = std::variant<gw::config::gateway_config, gw::config::config_error>;
     const auto load = [&]() -> loaded_config {
@@ -432,7 +483,18 @@ int main(int argc, char** argv) {
         return plan;
     };
 
+    // The audit trail: its store in the state directory, its worker and syslog threads. A
+    // setting it cannot apply stops the start (never a weaker trail).
+    gw::examples::audit_runtime audit;
+    if (const auto error = audit.start(config.audit, state_dir, log); !error.empty()) {
+        log(gw::policy::event_severity::error, error);
+        return 1;
+    }
+
     gw::gateway::gateway gateway{io, log};
+    gateway.set_event_sink([&audit](const gw::policy::audit_event& e, std::string_view source) {
+        audit.push(e, source);
+    });
     gateway.set_log_level(opts.log_level ? severity_of(log_level_named(*opts.log_level))
                                          : severity_of(config.log.level));
     if (const auto error = gateway.start(plan_of(config)); !error.empty()) {
@@ -455,11 +517,16 @@ int main(int argc, char** argv) {
                   << "viewer.key\n"
                      "Stop with Ctrl-C.\n";
     }
-    sink.flush();  // whoever waits for "ready" finds the start-up lines (listener ports) written
+    audit.flush();  // the start-up records are stored before "ready"
+    sink.flush();   // whoever waits for "ready" finds the start-up lines (listener ports) written
     std::cout << "gw_gateway: ready" << std::endl;
 
     // The io thread only copies the counters; the worker formats and writes them.
-    const auto write_status = [&] { status_out.submit(gateway.status()); };
+    const auto write_status = [&] {
+        auto s = gateway.status();
+        s.audit = audit.status();  // atomics and a short lock: no waiting on the worker
+        status_out.submit(std::move(s));
+    };
 
     gw::net::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};
     signals.add(SIGUSR1);
@@ -497,6 +564,7 @@ int main(int argc, char** argv) {
     };
     signals.async_wait(on_signal);
     io.run();
+    audit.stop();       // every event stored, syslog given its grace to send
     status_out.stop();  // the final status is written (and logged) before "stopped"
     log(gw::policy::event_severity::notice, "stopped");
     return 0;

@@ -77,7 +77,7 @@ port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)
 # gateway's own retry covers it, as it would on a noisy line; a firmware that never answered
 # would still fail every check.
 timeout --kill-after=5 "$lifetime" "$gateway" --serial "$pty" --baud 115200 --parity none \
-  --retries 2 --listen "127.0.0.1:$port" </dev/null >"$work/gateway.log" 2>&1 &
+  --retries 2 --listen "127.0.0.1:$port" --state-dir "$work/state" </dev/null >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
 listening() {
   alive "$gateway_pid" "the gateway"

@@ -274,8 +274,10 @@ class Proc:
         self.argv = [str(a) for a in argv]
         self.out = LogFile(os.path.join(env.dir, name + ".out"))
         self.err = LogFile(os.path.join(env.dir, name + ".err"))
+        # Its own state directory (gw_gateway's audit store is locked by one process at a time).
+        child_env = dict(os.environ, STATE_DIRECTORY=os.path.join(env.dir, name + ".state"))
         with open(self.out.path, "ab") as out, open(self.err.path, "ab") as err:
-            self.popen = subprocess.Popen(self.argv, stdout=out, stderr=err,
+            self.popen = subprocess.Popen(self.argv, stdout=out, stderr=err, env=child_env,
                                           stdin=stdin if stdin is not None else subprocess.DEVNULL,
                                           preexec_fn=_die_with_parent)
         self.out.proc = self
@@ -527,6 +529,9 @@ class Env:
         self.simulator_bin = self.args.simulator
         self.modbus_script_bin = self.args.modbus_script
         self.dir = tempfile.mkdtemp(prefix="gw-integ-")
+        # Every gw_gateway keeps its state (the audit store) under the test's directory, never
+        # in the machine's /var/lib/gw: tests run in parallel. Proc gives each process its own.
+        os.environ["STATE_DIRECTORY"] = os.path.join(self.dir, "state")
         self.procs = []
         self.failures = []
         self.passed = 0

@@ -168,7 +168,11 @@ inline event_decode_status decode_event(std::span<const std::byte> in,
     std::uint8_t version = 0;
     if (!r.get(version)) return S::truncated;
     if (version != 1) return S::bad_version;
-    std::uint8_t category = 0, severity = 0, kind = 0, outcome = 0, family = 0;
+    std::uint8_t category = 0;
+    std::uint8_t severity = 0;
+    std::uint8_t kind = 0;
+    std::uint8_t outcome = 0;
+    std::uint8_t family = 0;
     if (!r.get(x.utc_us) || !r.get(x.monotonic_us) || !r.get(category) || !r.get(severity) ||
         !r.get(kind) || !r.get(outcome) || !r.get(e.source))
         return S::truncated;

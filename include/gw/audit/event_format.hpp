@@ -29,9 +29,9 @@ inline std::string format_rfc3339(std::int64_t utc_us) {
     std::tm tm{};
     if (gmtime_r(&t, &tm) == nullptr) return "-";
     char buf[80];  // room for any int year: the compiler checks the worst case
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                  static_cast<int>(micros));
+    (void)std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        static_cast<int>(micros));
     return buf;
 }
 
@@ -90,9 +90,8 @@ inline std::string format_text(std::uint64_t seq, const recorded_event& r) {
         line += " reason=";
         line += why;
     }
-    if (e.function != 0) {
-        line += " unit=" + std::to_string(e.unit) + " function=" + std::to_string(e.function);
-    }
+    if (e.function != 0 || e.unit != 0) line += " unit=" + std::to_string(e.unit);
+    if (e.function != 0) line += " function=" + std::to_string(e.function);
     if (e.quantity != 0) {
         line += " address=" + std::to_string(e.address) + '-' +
                 std::to_string(std::uint32_t{e.address} + e.quantity - 1u);
@@ -122,7 +121,7 @@ inline void json_string(std::string& out, std::string_view s) {
             out += c;
         } else if (u < 0x20) {
             char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", u);
+            (void)std::snprintf(buf, sizeof buf, "\\u%04x", u);
             out += buf;
         } else {
             out += c;
@@ -154,9 +153,8 @@ inline std::string format_json(std::uint64_t seq, const recorded_event& r) {
         o += ",\"reason\":";
         detail::json_string(o, why);
     }
-    if (e.function != 0) {
-        o += ",\"unit\":" + std::to_string(e.unit) + ",\"function\":" + std::to_string(e.function);
-    }
+    if (e.function != 0 || e.unit != 0) o += ",\"unit\":" + std::to_string(e.unit);
+    if (e.function != 0) o += ",\"function\":" + std::to_string(e.function);
     if (e.quantity != 0) {
         o += ",\"address\":" + std::to_string(e.address) +
              ",\"quantity\":" + std::to_string(e.quantity);

@@ -352,6 +352,10 @@ public:
     /// header comment. Fails (no store, `error` says why) on bad options, a key it refuses, or
     /// a directory it cannot use; tampering is not a failure (the report says so).
     static open_result open(const store_options& options) noexcept;
+    /// Opens the store in `directory` for reading only (for_each, verify): nothing is created,
+    /// cut, renamed or synced, so a reader may run beside the gateway that writes it. The newest
+    /// segment may end in a record being written: that partial tail is not reported.
+    static open_result open_read_only(const std::filesystem::path& directory) noexcept;
 
     store(store&& other) noexcept { *this = std::move(other); }
     store& operator=(store&& other) noexcept {
@@ -368,6 +372,7 @@ public:
             last_mac_ = other.last_mac_;
             unsynced_ = other.unsynced_;
             warned_ = other.warned_;
+            read_only_ = other.read_only_;
             buffer_ = std::move(other.buffer_);
         }
         return *this;
@@ -425,6 +430,7 @@ private:
     chain_mac last_mac_{};
     std::size_t unsynced_ = 0;
     bool warned_ = false;
+    bool read_only_ = false;  // open_read_only: the files as they are, nothing written
     std::vector<std::byte> buffer_;
 };
 
@@ -769,16 +775,20 @@ template <class OnRecord>
 verify_report store::walk(OnRecord&& on_record) const {
     verify_report report;
     std::optional<detail::segment_scan> previous;
-    for (const segment* seg : {old_ ? &*old_ : nullptr, fd_ >= 0 ? &active_ : nullptr}) {
+    const bool have_active = fd_ >= 0 || (read_only_ && !active_.path.empty());
+    for (const segment* seg : {old_ ? &*old_ : nullptr, have_active ? &active_ : nullptr}) {
         if (seg == nullptr) continue;
         const bool active = seg == &active_;
-        auto file = detail::read_whole_file(seg->path, active ? end_ : SIZE_MAX);
+        auto file = detail::read_whole_file(seg->path, active && !read_only_ ? end_ : SIZE_MAX);
         if (!file.error.empty()) {
             report.reason = verify_reason::io_error;
             report.detail = file.error;
             return report;
         }
-        auto scan = detail::scan_segment(file.bytes, seg->path.string(), key_, false, on_record);
+        // A reader beside the writer may see the record being written: a torn tail of the
+        // newest segment is not damage then.
+        auto scan = detail::scan_segment(file.bytes, seg->path.string(), key_, read_only_ && active,
+                                         on_record);
         report.records_checked += scan.records;
         if (scan.header_torn) {
             report.reason = verify_reason::segment_header;
@@ -793,7 +803,7 @@ verify_report store::walk(OnRecord&& on_record) const {
             scan.bad_sequence = previous->next_sequence;
             scan.detail = seg->path.string() + ": does not continue the previous segment";
         }
-        if (scan.problem == verify_reason::none && active &&
+        if (scan.problem == verify_reason::none && active && !read_only_ &&
             (scan.valid_end != end_ || file.bytes.size() != end_)) {
             scan.problem = verify_reason::crc;
             scan.bad_sequence = scan.next_sequence;
@@ -808,6 +818,55 @@ verify_report store::walk(OnRecord&& on_record) const {
         previous = std::move(scan);
     }
     return report;
+}
+
+inline open_result store::open_read_only(const std::filesystem::path& dir) noexcept {
+    open_result result;
+    try {
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+            result.error = "no audit store here (the gateway makes it at its first start)";
+            return result;
+        }
+        // Never make a key here: a reader that found none must say so, not start a new chain.
+        if (::access((dir / key_file_name).c_str(), F_OK) != 0) {
+            result.error = "no audit key (" + (dir / key_file_name).string() +
+                           "): the records cannot be verified";
+            return result;
+        }
+        auto key = load_or_create_key(dir);
+        if (!key.ok()) {
+            result.error = key.error;
+            return result;
+        }
+        std::vector<std::string> names;
+        std::error_code ec;
+        for (std::filesystem::directory_iterator it{dir, ec}, end; !ec && it != end;
+             it.increment(ec)) {
+            const auto n = it->path().filename().string();
+            if (detail::is_segment_name(n)) names.push_back(n);
+        }
+        if (ec) {
+            result.error = dir.string() + ": list: " + ec.message();
+            return result;
+        }
+        std::sort(names.begin(), names.end());
+        store s;
+        s.read_only_ = true;
+        s.options_.directory = dir;
+        s.key_ = key.key;
+        if (!names.empty()) {
+            s.active_.path = dir / names.back();
+            if (names.size() >= 2) {
+                s.old_ = segment{};
+                s.old_->path = dir / names[names.size() - 2];
+            }
+        }
+        result.audit_store.emplace(std::move(s));
+    } catch (const std::exception& e) {
+        result.error = std::string{"audit store: open: "} + e.what();
+    }
+    return result;
 }
 
 inline verify_report store::verify() const noexcept {

@@ -42,11 +42,39 @@ struct event_log_status {
     std::uint64_t overwritten = 0;  ///< oldest events lost to the bound
 };
 
+/// One remote syslog server, as the audit trail's client sees it.
+struct syslog_server_status {
+    std::string server;  ///< "tls://logs.example.net:6514"
+    std::uint64_t sent = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t reconnects = 0;
+    std::uint64_t backlog = 0;
+    bool connected = false;
+    std::string last_error;
+};
+
+/// The persistent audit trail (filled by the program that runs one: gw/audit/audit_trail.hpp).
+struct audit_trail_status {
+    bool enabled = false;
+    std::uint64_t recorded = 0;
+    std::uint64_t filtered = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t not_stored = 0;
+    std::uint64_t storage_errors = 0;
+    bool storage_ok = true;
+    std::uint64_t last_seq = 0;
+    std::uint64_t held = 0;
+    std::uint64_t capacity = 0;
+    std::string last_error;
+    std::vector<syslog_server_status> syslog;
+};
+
 struct gateway_status {
     std::vector<channel_status> channels;    ///< in plan order
     std::vector<listener_status> listeners;  ///< in plan order
     std::vector<blocked_source_status> blocked_sources;
     event_log_status events;
+    audit_trail_status audit;
 };
 
 }  // namespace gw::gateway

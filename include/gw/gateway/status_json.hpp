@@ -98,13 +98,36 @@ inline boost::json::value to_json(const gateway_status& s) {
     for (const auto& b : s.blocked_sources)
         blocked.push_back(boost::json::object{
             {"listener", b.listener}, {"address", b.address}, {"remaining_s", b.remaining_s}});
-    return boost::json::object{
-        {"channels", std::move(channels)},
-        {"listeners", std::move(listeners)},
-        {"blocked_sources", std::move(blocked)},
-        {"events", boost::json::object{{"total", s.events.total},
-                                       {"held", s.events.held},
-                                       {"overwritten", s.events.overwritten}}}};
+    boost::json::object out{{"channels", std::move(channels)},
+                            {"listeners", std::move(listeners)},
+                            {"blocked_sources", std::move(blocked)},
+                            {"events", boost::json::object{{"total", s.events.total},
+                                                           {"held", s.events.held},
+                                                           {"overwritten", s.events.overwritten}}}};
+    if (s.audit.enabled) {
+        const auto& a = s.audit;
+        boost::json::array syslog;
+        for (const auto& x : a.syslog)
+            syslog.push_back(boost::json::object{{"server", x.server},
+                                                 {"sent", x.sent},
+                                                 {"dropped", x.dropped},
+                                                 {"reconnects", x.reconnects},
+                                                 {"backlog", x.backlog},
+                                                 {"connected", x.connected},
+                                                 {"last_error", x.last_error}});
+        out["audit"] = boost::json::object{{"recorded", a.recorded},
+                                           {"filtered", a.filtered},
+                                           {"dropped", a.dropped},
+                                           {"not_stored", a.not_stored},
+                                           {"storage_errors", a.storage_errors},
+                                           {"storage_ok", a.storage_ok},
+                                           {"last_seq", a.last_seq},
+                                           {"held", a.held},
+                                           {"capacity", a.capacity},
+                                           {"last_error", a.last_error},
+                                           {"syslog", std::move(syslog)}};
+    }
+    return out;
 }
 
 /// The status as one line of JSON text.

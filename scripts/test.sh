@@ -42,7 +42,7 @@ for stage in "${stages[@]}"; do
              ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest asan -LE bare_metal ;;
     core)    run_preset core-noexc; run_ctest core-noexc ;;
     fuzz)    run_preset fuzz; run_ctest fuzz
-             if [[ -x fuzz/smoke.sh ]]; then banner "fuzz smoke"; fuzz/smoke.sh "$root/build/fuzz" "${GW_FUZZ_SECONDS:-20}"; fi ;;
+             if [[ -x fuzz/smoke.sh ]]; then banner "fuzz smoke"; fuzz/smoke.sh "$root/build/fuzz" "${GW_FUZZ_SECONDS:-15}"; fi ;;
     release) run_preset release
              if [[ -x bench/smoke.sh ]]; then banner "bench smoke"; bench/smoke.sh "$root/build/release"; fi ;;
     *) echo "unknown stage: $stage" >&2; exit 2 ;;

@@ -147,7 +147,8 @@ with gwtest.Env(__doc__) as env:
     with open(os.path.join(state2, "pki.partial-abc123", "ca.key"), "w") as f:
         f.write("half")
     gw = start(env, state2, "gw-after-crash")
-    env.check(sorted(os.listdir(state2)) == ["pki"], "after a crash: the partial directory is gone (%s)"
+    env.check(sorted(os.listdir(state2)) == ["audit", "audit.lock", "pki"],
+              "after a crash: the partial directory is gone, the audit store is there (%s)"
               % sorted(os.listdir(state2)))
     gw.stop()
 

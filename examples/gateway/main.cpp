@@ -538,6 +538,19 @@ int main(int argc, char** argv) {
             if (const auto* error = std::get_if<gw::config::config_error>(&next)) {
                 log(gw::policy::event_severity::error,
                     "reload refused, configuration unchanged: " + error->to_string());
+            } else if (!(std::get<gw::config::gateway_config>(next).audit == config.audit)) {
+                // The trail runs as it started (its store, filter, syslog connections): a
+                // change the reload cannot apply is refused, never ignored.
+                const std::string why = "audit settings changed: restart to apply";
+                log(gw::policy::event_severity::error,
+                    "reload refused, configuration unchanged: " + why);
+                gw::policy::audit_event e;
+                e.time = gw::gateway::steady_clock{}.now();
+                e.kind = gw::policy::event_kind::config_rejected;
+                e.category = gw::policy::event_category::system;
+                e.severity = gw::policy::event_severity::warning;
+                gw::policy::set_detail(e.detail, why);
+                audit.push(e, {});
             } else {
                 const auto refused =
                     gateway.reload(plan_of(std::get<gw::config::gateway_config>(next)));

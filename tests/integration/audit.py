@@ -79,6 +79,13 @@ with gwtest.Env(__doc__) as env:
               second.out.count(r"another gw_gateway uses the state directory") == 1,
               "... and says another gateway holds it")
 
+    # ---- a reload cannot change the trail: refused (and recorded), never ignored
+    changed = json.loads(json.dumps(gw.config))
+    changed["audit"]["reconnaissance"]["threshold"] = 50
+    verdict = gw.reload(changed)
+    env.check("reload refused" in verdict and "audit settings changed" in verdict,
+              "a reload changing audit is refused: %s" % verdict)
+
     # ---- read while the gateway runs, then after it stopped
     recs = records(env, state)
     env.check(len(of_type(recs, "connection_refused")) == 3,
@@ -111,6 +118,9 @@ with gwtest.Env(__doc__) as env:
               "device_lost, then device_recovered, for unit 3 on channel sim")
     loaded = of_type(recs, "config_loaded")[0]
     env.check(loaded.get("detail") == "1 channels, 2 listeners, 1 routes", "config_loaded's summary")
+    rejected = of_type(recs, "config_rejected")
+    env.check(len(rejected) == 1 and "audit settings changed" in rejected[0].get("detail", ""),
+              "the refused reload is a config_rejected record saying why")
 
     # ---- filters and formats
     sec = records(env, state, "--category", "security")

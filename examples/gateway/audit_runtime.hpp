@@ -133,7 +133,10 @@ public:
                             });
             if (auto error = syslog_->start(); !error.empty()) return "audit.syslog: " + error;
             work_.emplace(net::make_work_guard(audit_io_));
-            thread_ = std::thread{[this] { audit_io_.run(); }};
+            thread_ = std::thread{[this] {
+                audit_io_.run();
+                tls::release_thread_caches();  // its TLS handshakes filled it
+            }};
         }
         trail_.emplace(
             *sink_, trail_settings_of(c),

@@ -145,7 +145,10 @@ int main(int argc, char** argv) {
 
     gw::net::io_context io{1};
     auto work = gw::net::make_work_guard(io);
-    std::thread syslog_thread{[&] { io.run(); }};
+    std::thread syslog_thread{[&] {
+        io.run();
+        gw::tls::release_thread_caches();
+    }};
 
     std::promise<std::string> first_failure;
     std::once_flag failed_once;

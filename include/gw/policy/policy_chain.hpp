@@ -178,7 +178,8 @@ private:
     /// A write that every policy allowed, on a connection whose listener audits writes: one
     /// event per write access (FC 23 reads and writes: its write window is recorded).
     void audit_write(const request_info& r) noexcept {
-        for (const auto& a : classify_request(r.pdu).view()) {
+        const auto accesses = classify_request(r.pdu);  // view() points into it: keep it
+        for (const auto& a : accesses.view()) {
             if (a.kind != access_kind::write) continue;
             audit_event e = connection_event(r.connection);
             e.time = r.now;

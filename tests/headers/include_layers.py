@@ -42,6 +42,9 @@ ALLOWED = {
     # The audit trail and remote syslog: fed by the gateway's events, over its transports and TLS.
     "audit": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",
               "gateway"},
+    # The management console (HTTPS, accounts, sessions): over the gateway, its status and audit.
+    "mgmt": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",
+             "gateway", "config", "audit"},
 }
 
 # Single headers allowed one folder more than their own. The runtime takes a gateway_plan and

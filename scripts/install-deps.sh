@@ -22,6 +22,9 @@ packages=(
   rsyslog rsyslog-openssl
   # benchmark plots, and stunnel (the TLS terminator gw's built-in TLS is measured against)
   gnuplot-nox stunnel4
+  # the management console in a real browser (tests/mgmt/console_browser.py) and the syntax
+  # check of its script
+  chromium chromium-driver python3-selenium nodejs
 )
 
 missing=()

@@ -212,6 +212,14 @@ TEST_CASE("self-signed: a request that cannot be certified says why") {
     REQUIRE(std::holds_alternative<std::string>(made));
     CHECK(contains(std::get<std::string>(made), "is not a DNS name"));
 
+    for (const auto days : {0, -1, 36501}) {
+        r = loopback();
+        r.validity = std::chrono::days{days};
+        made = gw::tls::make_self_signed(r);
+        REQUIRE(std::holds_alternative<std::string>(made));
+        CHECK(contains(std::get<std::string>(made), "validity must be 1 to 36500 days"));
+    }
+
     r = {};
     made = gw::tls::make_self_signed(r);
     REQUIRE(std::holds_alternative<std::string>(made));

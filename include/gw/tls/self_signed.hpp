@@ -331,7 +331,9 @@ inline std::variant<pem_pair, std::string> make_self_signed(const self_signed_re
     namespace d = detail::self_signed;
     if (r.common_name.empty() || r.common_name.size() >= CTC_NAME_SIZE)
         return d::fail("common name must be 1 to " + std::to_string(CTC_NAME_SIZE - 1) + " bytes");
-    if (r.validity.count() < 1) return d::fail("validity must be at least one day");
+    // A hundred years at most keeps notAfter a four-digit year, as GeneralizedTime needs.
+    if (r.validity.count() < 1 || r.validity.count() > 36500)
+        return d::fail("validity must be 1 to 36500 days");
     std::string error;
     const auto san = d::alt_names(r, error);
     if (!error.empty()) return error;

@@ -42,6 +42,9 @@ ALLOWED = {
     # The audit trail and remote syslog: fed by the gateway's events, over its transports and TLS.
     "audit": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",
               "gateway"},
+    # The management plane's accounts (hashes, policy, lockout, sessions): self-contained, so
+    # the console and the configuration can both build on it.
+    "security": set(),
 }
 
 # Single headers allowed one folder more than their own. The runtime takes a gateway_plan and
@@ -61,8 +64,10 @@ FREESTANDING = {
 # also run where the TLS stack is not wolfSSL on Linux.
 # gw/audit/record.hpp and crc32c.hpp are the audit store's sans-I/O frame codec (fuzzed, and
 # usable by a reader of the files on any platform).
+# gw/security/pbkdf2_format.hpp parses stored password hashes read from a file: fuzzed under the
+# core's constraints, without wolfSSL.
 ENGINE_FILES = {"gw/transport/concepts.hpp", "gw/tls/x509_role.hpp", "gw/audit/crc32c.hpp",
-                "gw/audit/record.hpp"}
+                "gw/audit/record.hpp", "gw/security/pbkdf2_format.hpp"}
 
 # Plain data of the runtime: what config, flags or an embedding program fill in, and what status
 # readers see. They must not pull in Asio, even through other headers.

@@ -1,0 +1,1 @@
+#include <gw/security/login_guard.hpp>

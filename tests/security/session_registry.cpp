@@ -1,0 +1,1 @@
+#include <gw/security/session_registry.hpp>

@@ -1,0 +1,1 @@
+#include <gw/security/work_queue.hpp>

@@ -44,7 +44,11 @@ ALLOWED = {
               "gateway"},
     # The management console (HTTPS, accounts, sessions): over the gateway, its status and audit.
     "mgmt": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls",
-             "gateway", "config", "audit"},
+             "gateway", "config", "audit", "security"},
+    # The management plane's accounts (hashes, policy, lockout, sessions): self-contained but
+    # for the gateway's atomic file writer and capacities (the account store), so the console
+    # and the configuration can both build on it.
+    "security": {"gateway"},
 }
 
 # Single headers allowed one folder more than their own. The runtime takes a gateway_plan and
@@ -64,8 +68,10 @@ FREESTANDING = {
 # also run where the TLS stack is not wolfSSL on Linux.
 # gw/audit/record.hpp and crc32c.hpp are the audit store's sans-I/O frame codec (fuzzed, and
 # usable by a reader of the files on any platform).
+# gw/security/pbkdf2_format.hpp parses stored password hashes read from a file: fuzzed under the
+# core's constraints, without wolfSSL.
 ENGINE_FILES = {"gw/transport/concepts.hpp", "gw/tls/x509_role.hpp", "gw/audit/crc32c.hpp",
-                "gw/audit/record.hpp"}
+                "gw/audit/record.hpp", "gw/security/pbkdf2_format.hpp"}
 
 # Plain data of the runtime: what config, flags or an embedding program fill in, and what status
 # readers see. They must not pull in Asio, even through other headers.

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdint>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -119,6 +120,47 @@ inline int print_audit_log(const std::string& state_dir, const audit_query& q) {
         return 1;
     }
     return undecodable == 0 ? 0 : 1;
+}
+
+/// The console's audit log view (GET /api/v1/audit): the newest `limit` records of the category
+/// (empty: any) and of `severity` and above (empty: any), newest first, as a JSON array; or
+/// nothing, and why in `error`. Reads the store read-only: the worker thread's, not the io's.
+inline std::optional<std::string> audit_records_json(const std::string& state_dir,
+                                                     const std::optional<std::string>& category,
+                                                     const std::optional<std::string>& severity,
+                                                     std::size_t limit, std::string& error) {
+    std::optional<policy::event_severity> worst_kept;
+    if (severity) {
+        for (int v = 1; v <= 4; ++v) {
+            const auto sv = static_cast<policy::event_severity>(v);
+            if (to_string(sv) == *severity) worst_kept = sv;
+        }
+    }
+    auto opened = audit::store::open_read_only(std::filesystem::path{state_dir} / "audit");
+    if (!opened.ok()) {
+        error = opened.error;
+        return std::nullopt;
+    }
+    std::deque<std::string> newest;  // at most `limit`: the oldest give way
+    const auto result =
+        opened.audit_store->for_each(0, [&](std::uint64_t seq, std::span<const std::byte> payload) {
+            audit::recorded_event r;
+            if (audit::decode_event(payload, r) != audit::event_decode_status::ok) return;
+            if (category && to_string(r.event.category) != *category) return;
+            if (worst_kept && r.event.severity > *worst_kept) return;
+            newest.push_back(audit::format_json(seq, r));
+            if (newest.size() > limit) newest.pop_front();
+        });
+    if (!result.ok()) {
+        error = result.error;
+        return std::nullopt;
+    }
+    std::string out = "[";
+    for (auto it = newest.rbegin(); it != newest.rend(); ++it) {
+        if (out.size() > 1) out += ',';
+        out += *it;
+    }
+    return out + "]";
 }
 
 /// Checks the whole store: sequence, checksums, the keyed hash chain. 0: intact.

@@ -11,6 +11,7 @@
 #include "demo_pki.hpp"
 #include "embedded_simulator.hpp"
 #include "logging.hpp"
+#include "management_runtime.hpp"
 
 #include <gw/config/default_config.hpp>
 #include <gw/config/json_impl.hpp>
@@ -81,6 +82,7 @@ struct options {
     bool audit_verify = false;
     gw::examples::audit_query audit;
     std::string audit_format = "text";
+    std::optional<std::string> create_admin;
 };
 
 [[noreturn]] void fail_usage(const std::string& message) {
@@ -221,6 +223,19 @@ options parse_args(int argc, char** argv) {
                                 ->group(audit_group));
     for (auto* f : audit_filters)
         f->needs(audit_log);
+
+    auto* create_admin =
+        app.add_option("--create-admin", o.create_admin,
+                       "create the console's first administrator NAME (the password is read "
+                       "from standard input, twice on a terminal) and exit; the gateway must "
+                       "not be running")
+            ->type_name("NAME")
+            ->group("Management console");
+    create_admin->excludes(audit_log)
+        ->excludes(audit_verify)
+        ->excludes(serial)
+        ->excludes(check)
+        ->excludes(print);
     audit_log->excludes(audit_verify)->excludes(serial)->excludes(check)->excludes(print);
     audit_verify->excludes(serial)->excludes(check)->excludes(print);
 
@@ -432,6 +447,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const auto config = std::get<gw::config::gateway_config>(std::move(loaded));
+    if (opts.create_admin) return gw::examples::create_admin(config, state_dir, *opts.create_admin);
 
     // Nothing blocks the io thread: log lines go to a bounded queue that a worker thread writes
     // to stderr, and status snapshots to a worker that serialises and writes them.
@@ -501,6 +517,28 @@ int main(int argc, char** argv) {
         log(gw::policy::event_severity::error, error);
         return 1;
     }
+
+    // The management console on the same io_context; its worker hashes and reads the disk.
+    gw::examples::management_runtime console{io, log};
+    gw::mgmt::api_hooks hooks;
+    hooks.status_json = [&] {
+        auto s = gateway.status();
+        s.audit = audit.status();
+        return gw::gateway::status_json_text(s);
+    };
+    hooks.metrics_text = [&] {
+        auto s = gateway.status();
+        s.audit = audit.status();
+        return gw::examples::prometheus_text(gw::gateway::to_json(s));
+    };
+    hooks.audit_json = [state_dir](const gw::mgmt::audit_filter& f, std::string& error) {
+        return gw::examples::audit_records_json(state_dir, f.category, f.severity, f.limit, error);
+    };
+    hooks.audit = [&audit](const gw::policy::audit_event& e) { audit.push(e, "console"); };
+    if (const auto error = console.start(config, state_dir, std::move(hooks)); !error.empty()) {
+        log(gw::policy::event_severity::error, error);
+        return 1;
+    }
     if (embedded_default) {
         const std::string pki = state_dir + "/pki/";
         std::cout << "gw_gateway: embedded default running (simulated RTU device, units 1-3).\n"
@@ -515,6 +553,12 @@ int main(int argc, char** argv) {
                      "      openssl s_client -connect 127.0.0.1:1802 -CAfile "
                   << pki << "ca.crt -cert " << pki << "viewer.crt -key " << pki
                   << "viewer.key\n"
+                     "Management console: https://127.0.0.1:"
+                  << console.bound_port() << "/ (self-signed certificate; "
+                  << (console.has_accounts() ? "log in"
+                                             : "first run: create the administrator there, or "
+                                               "with gw_gateway --create-admin NAME")
+                  << ")\n"
                      "Stop with Ctrl-C.\n";
     }
     audit.flush();  // the start-up records are stored before "ready"
@@ -565,6 +609,7 @@ int main(int argc, char** argv) {
             write_status();
         } else {
             log(gw::policy::event_severity::notice, "stopping: finishing requests in flight");
+            console.stop();  // its connections and worker go first: nothing waits on them
             gateway.stop([&] {
                 write_status();
                 for (auto& [name, sim] : simulators)
@@ -577,6 +622,7 @@ int main(int argc, char** argv) {
     };
     signals.async_wait(on_signal);
     io.run();
+    console.stop();
     audit.stop();       // every event stored, syslog given its grace to send
     status_out.stop();  // the final status is written (and logged) before "stopped"
     log(gw::policy::event_severity::notice, "stopped");

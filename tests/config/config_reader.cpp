@@ -76,7 +76,8 @@ TEST_CASE("the top level") {
          "unknown key \"listener\" (did you mean \"listeners\"?)", "\"listener\""},
         {document(serial_channel, tcp_listener, route, "\"extras\": {}"), "extras",
          "unknown key \"extras\"; the top level has the keys \"channels\", \"listeners\", "
-         "\"routes\", \"accessible_ip_list\", \"limits\", \"log\", \"audit\", \"authorization\"",
+         "\"routes\", \"accessible_ip_list\", \"limits\", \"log\", \"audit\", \"authorization\", "
+         "\"management\"",
          "\"extras\""},
         {"{\"listeners\": [], \"routes\": []}", "", "missing required key \"channels\"", "{"},
         {"{\"channels\": [" + std::string(serial_channel) + "], \"routes\": []}", "",

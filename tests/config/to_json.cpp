@@ -102,6 +102,16 @@ constexpr std::string_view every_key = R"({
     },
     "null_role": [ { "functions": [43], "units": "1-247", "addresses": 14, "access": "read" } ],
   },
+  "management": {
+    "address": "0.0.0.0", "port": 9443, "certificate": "/etc/gw/console.crt",
+    "private_key": "/etc/gw/console.key", "max_connections": 8,
+    "login_message": "Authorised use only.", "failure_message": "No.", "metrics": "open",
+    "lockout": { "enabled": false, "max_failures": 3, "window_s": 60, "lockout_s": 600 },
+    "password_policy": { "min_length": 12, "require_upper": true, "require_lower": true,
+                         "require_digit": true, "require_symbol": true, "history": 5,
+                         "lifetime_days": 90, "warn_days": 7 },
+    "sessions": { "idle_s": 600, "absolute_s": 3600, "per_account": 2, "total": 10 },
+  },
 })";
 
 gateway_config every_key_expected() {
@@ -284,6 +294,19 @@ gateway_config every_key_expected() {
     a.null_role = {
         access_rule_config{{43}, unit_range{1, 247}, address_range{14, 14}, rule_access::read}};
     c.authorization = a;
+    management_config m;
+    m.address = "0.0.0.0";
+    m.port = 9443;
+    m.certificate = "/etc/gw/console.crt";
+    m.private_key = "/etc/gw/console.key";
+    m.max_connections = 8;
+    m.login_message = "Authorised use only.";
+    m.failure_message = "No.";
+    m.metrics = metrics_access::open;
+    m.lockout = {false, 3, std::chrono::seconds{60}, std::chrono::seconds{600}};
+    m.password_policy = {12, true, true, true, true, 5, 90, 7};
+    m.sessions = {std::chrono::seconds{600}, std::chrono::seconds{3600}, 2, 10};
+    c.management = m;
     return c;
 }
 
@@ -307,6 +330,7 @@ TEST_CASE("every key is read into the model") {
     CHECK(parsed.log == expected.log);
     CHECK(parsed.audit == expected.audit);
     CHECK(parsed.authorization == expected.authorization);
+    CHECK(parsed.management == expected.management);
     CHECK(parsed == expected);
 }
 

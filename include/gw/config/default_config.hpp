@@ -67,6 +67,17 @@ inline constexpr std::string_view default_config_text() noexcept {
 
   // Events at this severity and above are kept, up to event_log_capacity of them.
   "log": { "level": "notice", "event_log_capacity": 10000 },
+
+  // The HTTPS management console and REST API. There is no default account: the first
+  // administrator is created from this machine (the console's first-run page, or
+  // gw_gateway --create-admin NAME), and until then the console listens on 127.0.0.1 only.
+  // Its certificate is self-signed (made in the state directory) unless you give one.
+  "management": {
+    "address": "127.0.0.1", "port": 8443,
+    "login_message": "gw gateway: authorised users only. Every action is recorded.",
+    "lockout": { "max_failures": 5, "window_s": 300, "lockout_s": 300 },
+    "password_policy": { "min_length": 12 },
+  },
 }
 )json";
 }
@@ -119,6 +130,11 @@ inline gateway_config default_config() {
     c.authorization = authorization;
 
     c.routes.push_back(route_config{unit_range{1, 3}, "sim", std::nullopt});
+
+    management_config m;
+    m.login_message = "gw gateway: authorised users only. Every action is recorded.";
+    m.password_policy.min_length = 12;
+    c.management = m;
     return c;
 }
 

@@ -45,6 +45,8 @@ enum class event_keep : std::uint8_t { off, error, warning, notice, info };
 enum class syslog_transport : std::uint8_t { udp, tcp, tls };
 /// What an authorization rule grants (policy::access_mode, by index rather than bit value).
 enum class rule_access : std::uint8_t { read, write, read_write };
+/// Who may read the console's /metrics: a logged-in session, anyone the console admits, nobody.
+enum class metrics_access : std::uint8_t { session, open, off };
 
 /// Names as they appear in the file, indexed by the enumerator's value.
 template <class Enum>
@@ -103,6 +105,10 @@ struct enum_names<syslog_transport> {
     static constexpr std::array<std::string_view, 3> values{"udp", "tcp", "tls"};
 };
 
+template <>
+struct enum_names<metrics_access> {
+    static constexpr std::array<std::string_view, 3> values{"session", "open", "off"};
+};
 template <>
 struct enum_names<rule_access> {
     static constexpr std::array<std::string_view, 3> values{"read", "write", "read_write"};
@@ -415,6 +421,59 @@ struct audit_config {
     friend bool operator==(const audit_config&, const audit_config&) = default;
 };
 
+/// Login failure lockout of the management console (NPort 6000-G2 Login Settings): per account
+/// and per source address.
+struct lockout_config {
+    bool enabled = true;
+    std::uint32_t max_failures = 5;
+    std::chrono::seconds window{300};   ///< failures older than this do not count
+    std::chrono::seconds lockout{300};  ///< how long a locked account or source waits
+
+    friend bool operator==(const lockout_config&, const lockout_config&) = default;
+};
+
+/// The console accounts' password policy.
+struct password_policy_config {
+    std::uint32_t min_length = 8;
+    bool require_upper = false;
+    bool require_lower = false;
+    bool require_digit = false;
+    bool require_symbol = false;
+    std::uint32_t history = 3;        ///< previous passwords that may not be reused
+    std::uint32_t lifetime_days = 0;  ///< 0: passwords do not expire
+    std::uint32_t warn_days = 14;
+
+    friend bool operator==(const password_policy_config&, const password_policy_config&) = default;
+};
+
+struct console_sessions_config {
+    std::chrono::seconds idle{900};
+    std::chrono::seconds absolute{28800};
+    std::uint32_t per_account = 4;
+    std::uint32_t total = 32;
+
+    friend bool operator==(const console_sessions_config&,
+                           const console_sessions_config&) = default;
+};
+
+/// The HTTPS management console and REST API. Until an administrator exists it listens on
+/// loopback only, whatever `address` says.
+struct management_config {
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 8443;
+    std::string certificate;  ///< empty: a self-signed ECC P-256 certificate in the state dir
+    std::string private_key;
+    std::uint32_t max_connections = 16;
+    std::string login_message;
+    std::string failure_message = "Login failed: wrong name or password.";
+    metrics_access metrics = metrics_access::session;
+    lockout_config lockout;
+    password_policy_config password_policy;
+    console_sessions_config sessions;
+
+    friend bool operator==(const management_config&, const management_config&) = default;
+};
+
 struct gateway_config {
     std::vector<channel_config> channels;
     std::vector<listener_config> listeners;
@@ -426,6 +485,8 @@ struct gateway_config {
     /// Absent: plain listeners trust their allowlist (no rules are checked; read_only still
     /// applies).
     std::optional<authorization_config> authorization;
+    /// Absent: no management console.
+    std::optional<management_config> management;
 
     friend bool operator==(const gateway_config&, const gateway_config&) = default;
 };

@@ -48,4 +48,17 @@ inline constexpr std::size_t channel_slots = 1024;
 /// Requests one master may have queued on one channel (`queue_per_master`).
 inline constexpr std::size_t queue_per_master = channel_slots;
 
+/// The management console (config `management`): HTTPS connections at once, login sessions,
+/// the login and failure messages' length.
+inline constexpr std::size_t console_connections = 256;
+inline constexpr std::size_t console_sessions = 256;
+inline constexpr std::size_t console_message_bytes = 1024;
+/// Console accounts, at most.
+inline constexpr std::size_t console_accounts = 64;
+/// management.lockout.max_failures and management.password_policy bounds.
+inline constexpr std::size_t login_failures_max = 100;
+inline constexpr std::size_t password_length_min = 8;
+inline constexpr std::size_t password_length_max = 256;
+inline constexpr std::size_t password_history_max = 24;
+
 }  // namespace gw::gateway::capacity

@@ -47,9 +47,18 @@ enum class event_kind : std::uint8_t {
     audit_tampering_detected = 24,  ///< the store's hash chain or checksums do not verify
     audit_events_dropped = 25,      ///< the audit queue was full: detail says how many
     syslog_failed = 26,             ///< a syslog server could not be reached or verified
+    // The management console: detail names the account ("account=NAME ...").
+    login_succeeded = 27,
+    login_failed = 28,      ///< wrong name or password, or a locked account or source
+    account_locked = 29,    ///< too many failures: the account or the source waits
+    account_created = 30,   ///< also the first administrator (detail: "first administrator")
+    account_deleted = 31,
+    account_changed = 32,   ///< password changed or reset, unlocked, role changed
+    session_ended = 33,     ///< logout, terminated by an administrator, idle or absolute timeout
+    setting_changed = 34,   ///< a change made in the console (detail: what)
 };
 /// One past the highest id: arrays indexed by kind have this many entries.
-inline constexpr std::size_t event_kind_count = 27;
+inline constexpr std::size_t event_kind_count = 35;
 
 enum class event_outcome : std::uint8_t { success, denied, failed };
 
@@ -94,7 +103,15 @@ constexpr std::string_view to_string(event_kind k) noexcept {
                                                                    "audit_storage_recovered",
                                                                    "audit_tampering_detected",
                                                                    "audit_events_dropped",
-                                                                   "syslog_failed"};
+                                                                   "syslog_failed",
+                                                                   "login_succeeded",
+                                                                   "login_failed",
+                                                                   "account_locked",
+                                                                   "account_created",
+                                                                   "account_deleted",
+                                                                   "account_changed",
+                                                                   "session_ended",
+                                                                   "setting_changed"};
     const auto i = static_cast<std::size_t>(k);
     return i < names.size() ? names[i] : std::string_view{};
 }

@@ -1185,6 +1185,120 @@ inline constexpr key_decl<audit_config> audit_keys[] = {
 };
 inline constexpr std::string_view audit_what = "\"audit\"";
 
+// ---- management ------------------------------------------------------------------------------
+
+inline constexpr key_decl<lockout_config> lockout_keys[] = {
+    key<&lockout_config::enabled>(
+        "enabled", "Lock an account, and a source address, after repeated login failures."),
+    key<&lockout_config::max_failures>(
+        "max_failures", 1, gateway::capacity::login_failures_max,
+        "Failures within the window that lock the account (and, separately, the source)."),
+    key<&lockout_config::window>("window_s", 10, 86'400,
+                                 "Failures older than this many seconds do not count."),
+    key<&lockout_config::lockout>("lockout_s", 10, 86'400,
+                                  "How long, in seconds, a locked account or source waits."),
+};
+inline constexpr std::string_view lockout_what = "\"lockout\"";
+
+inline constexpr key_decl<password_policy_config> password_policy_keys[] = {
+    key<&password_policy_config::min_length>(
+        "min_length", gateway::capacity::password_length_min,
+        gateway::capacity::password_length_max,
+        "Characters (Unicode code points) a password has at least; passphrases up to 256."),
+    key<&password_policy_config::require_upper>("require_upper", "At least one upper-case letter."),
+    key<&password_policy_config::require_lower>("require_lower", "At least one lower-case letter."),
+    key<&password_policy_config::require_digit>("require_digit", "At least one digit."),
+    key<&password_policy_config::require_symbol>(
+        "require_symbol", "At least one character that is not a letter or a digit."),
+    key<&password_policy_config::history>(
+        "history", 0, gateway::capacity::password_history_max,
+        "Previous passwords of the account that may not be used again."),
+    key<&password_policy_config::lifetime_days>(
+        "lifetime_days", 0, 3650,
+        "Days a password lasts; then it must be changed at login. 0: no expiry."),
+    key<&password_policy_config::warn_days>("warn_days", 0, 365,
+                                            "Days before expiry that the console warns at login."),
+};
+inline constexpr std::string_view password_policy_what = "\"password_policy\"";
+
+inline constexpr key_decl<console_sessions_config> console_sessions_keys[] = {
+    key<&console_sessions_config::idle>(
+        "idle_s", 60, 86'400, "A session unused for this many seconds ends (logged out)."),
+    key<&console_sessions_config::absolute>(
+        "absolute_s", 300, 604'800, "A session ends this many seconds after login, used or not."),
+    key<&console_sessions_config::per_account>(
+        "per_account", 1, gateway::capacity::console_sessions,
+        "Sessions one account may have at once; a further login is refused."),
+    key<&console_sessions_config::total>("total", 1, gateway::capacity::console_sessions,
+                                         "Sessions of all accounts at once."),
+};
+inline constexpr std::string_view console_sessions_what = "\"sessions\"";
+
+inline bool check_console_text(value_reader& r, const json_value& v, const path_t& p,
+                               const std::string& s) {
+    if (s.size() > gateway::capacity::console_message_bytes) {
+        return r.fail_at(
+            v, p,
+            "longer than " + std::to_string(gateway::capacity::console_message_bytes) + " bytes");
+    }
+    return true;
+}
+
+inline constexpr key_decl<management_config> management_keys[] = {
+    key<&management_config::address, &check_listen_address>(
+        "address", "IP address",
+        "Where the console listens once an administrator exists (until then: 127.0.0.1 only)."),
+    key<&management_config::port>("port", 1, 65535, "The HTTPS port."),
+    key<&management_config::certificate>(
+        "certificate", "path",
+        "The console's certificate chain; empty: a self-signed ECC P-256 certificate made in "
+        "the state directory's `mgmt/` on first start."),
+    key<&management_config::private_key>(
+        "private_key", "path", "Its private key (mode 0600). Required with `certificate`."),
+    key<&management_config::max_connections>(
+        "max_connections", 1, gateway::capacity::console_connections,
+        "Open HTTPS connections at once; a further one is closed at accept."),
+    key<&management_config::login_message, &check_console_text>(
+        "login_message", "at most 1024 bytes", "Shown above the login form (a legal notice)."),
+    key<&management_config::failure_message, &check_console_text>(
+        "failure_message", "at most 1024 bytes",
+        "The answer to every failed login, whatever failed (name or password)."),
+    key<&management_config::metrics>(
+        "metrics",
+        "Who may read `/metrics` (Prometheus): `session`: a logged-in account; "
+        "`open`: any client the console admits; `off`: nobody."),
+    object_key<&management_config::lockout, lockout_keys, lockout_what>(
+        "lockout", "Login failure lockout; see below."),
+    object_key<&management_config::password_policy, password_policy_keys, password_policy_what>(
+        "password_policy", "Rules for the accounts' passwords; see below."),
+    object_key<&management_config::sessions, console_sessions_keys, console_sessions_what>(
+        "sessions", "Console login sessions; see below."),
+};
+inline constexpr std::string_view management_what = "\"management\"";
+
+inline bool read_management(value_reader& r, const key_decl<gateway_config>&, const json_value& v,
+                            const path_t& p, gateway_config& out) {
+    management_config& m = out.management.emplace();
+    if (!r.expect(v, p, json_kind::object, "an object") ||
+        !r.check_keys(v, p, key_names({}, management_keys), management_what) ||
+        !r.read_keys(management_keys, v, p, m)) {
+        return false;
+    }
+    if (m.certificate.empty() != m.private_key.empty()) {
+        const std::string_view missing = m.certificate.empty() ? "certificate" : "private_key";
+        return r.fail_at(v, member_path(p, missing),
+                         "`certificate` and `private_key` go together: give both or neither");
+    }
+    return true;
+}
+
+inline std::optional<bj::value> write_management(const gateway_config& c) {
+    if (!c.management) {
+        return std::nullopt;
+    }
+    return bj::value(write_keys(management_keys, *c.management));
+}
+
 // ---- accessible_ip_list ----------------------------------------------------------------------
 
 inline bool read_entry_network(value_reader& r, const key_decl<policy::accessible_ip_entry>&,
@@ -1321,6 +1435,11 @@ inline constexpr key_decl<gateway_config> document_object_keys[] = {
      .doc = "Modbus authorization by role; present, it is enforced on every listener. See below.",
      .read = &read_authorization,
      .write = &write_authorization},
+    {.key = "management",
+     .shape = key_shape::object,
+     .doc = "The HTTPS management console and REST API; absent: none. See below.",
+     .read = &read_management,
+     .write = &write_management},
 };
 
 /// The keys of each variant of a channel's link and a listener's endpoint.
@@ -1370,6 +1489,10 @@ void for_each_key_table(F&& f) {
     f("`audit.syslog` servers", std::span(syslog_server_keys));
     f("`authorization`", std::span(authorization_keys));
     f("Authorization rules", std::span(rule_keys));
+    f("`management`", std::span(management_keys));
+    f("`management.lockout`", std::span(lockout_keys));
+    f("`management.password_policy`", std::span(password_policy_keys));
+    f("`management.sessions`", std::span(console_sessions_keys));
 }
 
 /// Whether `key` is valid in some object of the format (then it is no misspelling).

@@ -1,0 +1,486 @@
+#pragma once
+// gw_gateway's management console: its state in <state>/mgmt (accounts.json, the console's
+// certificate and key; the directory 0700, secrets 0600), the HTTPS server and the REST API on
+// the gateway's io_context, the hashing worker, the dashboard's criteria and /metrics.
+//
+// Secure by default: with no account yet it listens on 127.0.0.1 only, and the first
+// administrator is created from this machine (console or --create-admin); then it opens where
+// `management.address` says, subject to the accessible IP list's additional restrictions.
+
+#include <gw/config/gateway_config.hpp>
+#include <gw/gateway/atomic_file.hpp>
+#include <gw/gateway/capacity.hpp>
+#include <gw/mgmt/management_api.hpp>
+#include <gw/policy/accessible_ip_list.hpp>
+#include <gw/security/account_store.hpp>
+#include <gw/security/login_guard.hpp>
+#include <gw/security/session_registry.hpp>
+#include <gw/security/work_queue.hpp>
+#include <gw/tls/context.hpp>
+#include <gw/tls/self_signed.hpp>
+
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace gw::examples {
+
+/// Where the console keeps its state.
+inline std::filesystem::path management_dir(const std::string& state_dir) {
+    return std::filesystem::path{state_dir} / "mgmt";
+}
+
+/// The directory, made 0700 if missing; "" or why not.
+inline std::string ensure_private_dir(const std::filesystem::path& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return dir.string() + ": " + ec.message();
+    if (::chmod(dir.c_str(), 0700) != 0) return dir.string() + ": chmod: " + std::strerror(errno);
+    return {};
+}
+
+inline security::password_policy password_policy_of(const config::password_policy_config& p) {
+    security::password_policy out;
+    out.min_length = p.min_length;
+    out.require_upper = p.require_upper;
+    out.require_lower = p.require_lower;
+    out.require_digit = p.require_digit;
+    out.require_symbol = p.require_symbol;
+    out.history = p.history;
+    out.lifetime = std::chrono::days{p.lifetime_days};
+    out.warn_before = std::chrono::days{p.warn_days};
+    return out;
+}
+
+/// Prometheus text format from the status JSON: every number of a channel or listener as
+/// gw_<table>_<counter>{<table>="name"}, the other top-level numbers as gw_<path>.
+inline std::string prometheus_text(const boost::json::value& status) {
+    std::string out;
+    const auto label = [](std::string_view s) {
+        std::string e;
+        for (const char c : s) {
+            if (c == '\\' || c == '"') e += '\\';
+            if (c == '\n') {
+                e += "\\n";
+                continue;
+            }
+            e += c;
+        }
+        return e;
+    };
+    const auto metric_name = [](std::string s) {
+        for (auto& c : s)
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+                c = '_';
+        return s;
+    };
+    std::function<void(const std::string&, const boost::json::value&, const std::string&)> walk;
+    walk = [&](const std::string& prefix, const boost::json::value& v, const std::string& labels) {
+        if (v.is_int64() || v.is_uint64() || v.is_double() || v.is_bool()) {
+            const double x = v.is_bool() ? (v.as_bool() ? 1.0 : 0.0) : v.to_number<double>();
+            std::ostringstream line;
+            line << metric_name(prefix) << labels << " " << x << "\n";
+            out += line.str();
+        } else if (v.is_object()) {
+            for (const auto& [k, sub] : v.as_object())
+                walk(prefix + "_" + std::string{k}, sub, labels);
+        }
+    };
+    const auto* o = status.if_object();
+    if (o == nullptr) return out;
+    for (const auto& [key, value] : *o) {
+        const std::string k{key};
+        if (value.is_array() && (k == "channels" || k == "listeners")) {
+            const std::string table = k.substr(0, k.size() - 1);
+            for (const auto& item : value.as_array()) {
+                const auto* io = item.if_object();
+                if (io == nullptr) continue;
+                std::string name;
+                if (const auto* n = io->if_contains("name"); n != nullptr && n->is_string())
+                    name = std::string{n->as_string()};
+                const std::string labels = "{" + table + "=\"" + label(name) + "\"}";
+                for (const auto& [field, sub] : *io)
+                    walk("gw_" + table + "_" + std::string{field}, sub, labels);
+            }
+        } else if (!value.is_array()) {
+            walk("gw_" + k, value, "");
+        }
+    }
+    return out;
+}
+
+class management_runtime {
+public:
+    using log_fn = std::function<void(policy::event_severity, std::string_view)>;
+
+    management_runtime(net::io_context& io, log_fn log) : io_{io}, log_{std::move(log)} {}
+    management_runtime(const management_runtime&) = delete;
+    management_runtime& operator=(const management_runtime&) = delete;
+
+    /// Everything before the io thread runs: state, certificate, accounts, TLS context, the
+    /// listener. "" or why the console cannot start (the gateway does not start then).
+    std::string start(const config::gateway_config& c, const std::string& state_dir,
+                      mgmt::api_hooks hooks) {
+        if (!c.management) return {};
+        const auto& m = *c.management;
+        config_ = c;
+        const auto dir = management_dir(state_dir);
+        if (auto e = ensure_private_dir(dir); !e.empty()) return "management: " + e;
+
+        accounts_ = std::make_unique<security::account_store>((dir / "accounts.json").string());
+        if (auto e = accounts_->load(); !e.empty()) return "management: " + e;
+
+        // The certificate: the configured one, or a self-signed one made (again) when missing
+        // or when it does not name the addresses the console listens at.
+        std::string certificate = m.certificate;
+        std::string key = m.private_key;
+        if (certificate.empty()) {
+            certificate = (dir / "console.crt").string();
+            key = (dir / "console.key").string();
+            if (auto e = ensure_self_signed(certificate, key, m.address); !e.empty())
+                return "management: " + e;
+        }
+        certificate_file_ = certificate;
+        tls::server_settings ts;
+        ts.certificate_chain_file = certificate;
+        ts.private_key_file = key;
+        auto context = tls::make_server_context(ts);
+        if (!context.context) return "management: " + context.error;
+        tls_.emplace(std::move(*context.context));
+
+        guard_ = std::make_unique<security::login_guard>(security::lockout_settings{
+            m.lockout.enabled, m.lockout.max_failures, m.lockout.window, m.lockout.lockout});
+        sessions_ = std::make_unique<security::session_registry>(security::session_settings{
+            m.sessions.idle, m.sessions.absolute, m.sessions.per_account, m.sessions.total});
+        worker_ = std::make_unique<security::work_queue>(worker_queue);
+
+        mgmt::api_settings settings;
+        settings.login_message = m.login_message;
+        settings.failure_message = m.failure_message;
+        settings.metrics = m.metrics == config::metrics_access::open ? mgmt::metrics_access::open
+                           : m.metrics == config::metrics_access::off
+                               ? mgmt::metrics_access::off
+                               : mgmt::metrics_access::session;
+        settings.policy = password_policy_of(m.password_policy);
+        if (!hooks.dashboard) hooks.dashboard = [this] { return dashboard(); };
+        auto opened = std::move(hooks.first_administrator);
+        hooks.first_administrator = [this, opened] {
+            open_configured();
+            if (opened) opened();
+        };
+        api_ = std::make_unique<mgmt::management_api>(io_, *accounts_, *guard_, *sessions_,
+                                                      *worker_, settings, std::move(hooks));
+
+        // The accessible IP list's additional restrictions reach the console too.
+        const policy::accessible_ip_settings list{c.accessible_ip_list.active,
+                                                  c.accessible_ip_list.additional_restrictions,
+                                                  c.accessible_ip_list.entries};
+        if (!accessible_.set(list)) return "management: accessible_ip_list refused";
+        mgmt::server_limits limits;
+        limits.max_connections = m.max_connections;
+        server_ = std::make_unique<mgmt::https_server>(
+            io_, *tls_, limits,
+            [this](mgmt::http_request&& r, const mgmt::request_context& ctx,
+                   mgmt::respond_fn respond) {
+                api_->handle(std::move(r), ctx, std::move(respond));
+            },
+            [this](const net::ip::address& a) {
+                return accessible_.admits(mgmt::policy_address(a), policy::access::service);
+            });
+        if (accounts_->size() == 0) {
+            // Loopback only until an administrator exists.
+            const auto at = is_loopback_text(m.address) ? m.address : std::string{"127.0.0.1"};
+            if (auto e = listen(at, m.port); !e.empty()) return e;
+            log_(policy::event_severity::notice,
+                 "management console on https://" + url_host(at) + ":" +
+                     std::to_string(bound_port()) +
+                     "/ (loopback only until the first administrator is created)");
+        } else {
+            if (auto e = listen(m.address, m.port); !e.empty()) return e;
+            log_(policy::event_severity::notice, "management console on https://" +
+                                                     url_host(m.address) + ":" +
+                                                     std::to_string(bound_port()) + "/");
+        }
+        return {};
+    }
+
+    /// The io thread stopped: end the worker (its results are dropped), close the server.
+    void stop() {
+        if (server_) server_->stop();
+        if (worker_) worker_->stop();
+    }
+
+    bool running() const noexcept { return server_ != nullptr; }
+    std::uint16_t bound_port() const {
+        if (!server_) return 0;
+        const auto e = server_->endpoints();
+        return e.empty() ? 0 : e.front().port();
+    }
+    bool has_accounts() const { return accounts_ && accounts_->size() != 0; }
+
+    /// The dashboard's criteria (AIG-302 3.3), each with its fix.
+    std::vector<mgmt::dashboard_check> dashboard() const {
+        std::vector<mgmt::dashboard_check> out;
+        const auto add = [&](std::string id, std::string title, bool passed, std::string detail,
+                             std::string fix) {
+            out.push_back(
+                {std::move(id), std::move(title), passed, std::move(detail), std::move(fix)});
+        };
+        const auto& m = *config_.management;
+        const auto& p = m.password_policy;
+        const bool strong = p.min_length >= 12 || (p.min_length >= 8 && p.require_digit &&
+                                                   p.require_symbol && p.require_upper);
+        add("password_policy", "Password policy", strong,
+            "minimum length " + std::to_string(p.min_length),
+            "Set management.password_policy.min_length to 12 or more, or require upper case, "
+            "digits and symbols.");
+        add("lockout", "Login failure lockout", m.lockout.enabled, m.lockout.enabled ? "on" : "off",
+            "Set management.lockout.enabled to true.");
+        const auto admins = accounts_ ? accounts_->administrators() : 0;
+        add("administrators", "Administrators", admins >= 1 && admins <= 3,
+            std::to_string(admins) + " administrator accounts",
+            "Keep one to three administrators; give everyone else the operator role.");
+        std::size_t unused = 0;
+        if (accounts_) {
+            for (const auto& a : accounts_->list())
+                if (a.last_login == 0 && !a.must_change) ++unused;
+        }
+        add("unused_accounts", "Unused accounts", unused == 0,
+            std::to_string(unused) + " accounts never used",
+            "Delete accounts nobody logs in with.");
+        std::string open;
+        for (const auto& l : config_.listeners) {
+            if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
+                if (!is_loopback_text(t->address) && t->allowlist.empty() &&
+                    !config_.accessible_ip_list.active)
+                    open += (open.empty() ? "" : ", ") + l.name;
+            }
+        }
+        add("listeners_open", "Listeners beyond this machine without an allowlist", open.empty(),
+            open.empty() ? "none" : open,
+            "Give each listener an allowlist, or activate the accessible IP list.");
+        bool tls_listener = false;
+        std::string plain;
+        bool compatibility = false;
+        for (const auto& l : config_.listeners) {
+            if (l.protocol == config::listener_protocol::modbus_tls) tls_listener = true;
+            if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
+                if (t->tls.ciphers == config::cipher_policy::compatibility) compatibility = true;
+                if (l.protocol == config::listener_protocol::modbus_tcp &&
+                    !is_loopback_text(t->address))
+                    plain += (plain.empty() ? "" : ", ") + l.name;
+            }
+        }
+        add("plain_modbus", "Plain Modbus TCP beside Modbus/TCP Security",
+            !tls_listener || plain.empty(), plain.empty() ? "none" : plain,
+            "Where masters speak Modbus/TCP Security, close the plain listeners or bind them to "
+            "127.0.0.1.");
+        add("tls_compatibility", "TLS compatibility mode", !compatibility,
+            compatibility ? "on" : "off", "Set the listeners' tls.ciphers to intermediate.");
+        std::string cert_detail = "unreadable";
+        bool cert_ok = false;
+        if (auto pem = read_text(certificate_file_)) {
+            auto info = tls::inspect_certificate(*pem);
+            if (const auto* i = std::get_if<tls::certificate_info>(&info)) {
+                const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+                const bool weak = i->key_type == "RSA" && i->key_bits < 2048;
+                const bool soon = i->not_after - now < 90LL * 86'400;
+                cert_ok = !i->self_signed && !weak && !soon;
+                cert_detail = i->key_type + " " + std::to_string(i->key_bits) +
+                              (i->self_signed ? ", self-signed" : "") + (weak ? ", weak" : "") +
+                              (soon ? ", expires within 3 months" : "");
+            }
+        }
+        add("console_certificate", "Console certificate", cert_ok, cert_detail,
+            "Import a certificate from your CA (management.certificate and private_key), RSA "
+            "2048+ or ECC, valid beyond 3 months.");
+        add("syslog", "Remote syslog", !config_.audit.syslog.empty(),
+            std::to_string(config_.audit.syslog.size()) + " servers",
+            "Send the audit trail to a syslog server (audit.syslog, preferably over TLS).");
+        return out;
+    }
+
+private:
+    static constexpr std::size_t worker_queue = 64;
+
+    static bool is_loopback_text(const std::string& address) {
+        transport::error_code ec;
+        const auto a = net::ip::make_address(address, ec);
+        return !ec && mgmt::is_loopback(a);
+    }
+    static std::string url_host(const std::string& address) {
+        return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+    }
+
+    static std::optional<std::string> read_text(const std::string& path) {
+        std::ifstream in{path, std::ios::binary};
+        if (!in) return std::nullopt;
+        std::ostringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
+
+    std::string listen(const std::string& address, std::uint16_t port) {
+        transport::error_code ec;
+        const auto a = net::ip::make_address(address, ec);
+        if (ec) return "management.address: " + address + ": " + ec.message();
+        if (auto e = server_->listen({a, port}); !e.empty()) return "management: " + e;
+        return {};
+    }
+
+    /// After the first administrator: from loopback to where the configuration says.
+    void open_configured() {
+        const auto& m = *config_.management;
+        if (is_loopback_text(m.address)) return;  // already there
+        server_->close_listeners();
+        if (auto e = listen(m.address, m.port); !e.empty()) {
+            log_(policy::event_severity::error, e);
+            return;
+        }
+        log_(policy::event_severity::notice, "management console now on https://" +
+                                                 url_host(m.address) + ":" +
+                                                 std::to_string(m.port) + "/");
+    }
+
+    /// A self-signed certificate for the console's addresses, made when there is none or
+    /// when the one there does not name them.
+    std::string ensure_self_signed(const std::string& certificate, const std::string& key,
+                                   const std::string& address) {
+        std::vector<std::string> ips{"127.0.0.1", "::1"};
+        transport::error_code ec;
+        const auto a = net::ip::make_address(address, ec);
+        if (!ec && !a.is_unspecified() && !mgmt::is_loopback(a)) ips.push_back(a.to_string());
+        if (auto pem = read_text(certificate); pem && read_text(key)) {
+            auto info = tls::inspect_certificate(*pem);
+            if (const auto* i = std::get_if<tls::certificate_info>(&info)) {
+                const bool all = std::all_of(ips.begin(), ips.end(), [&](const std::string& ip) {
+                    return std::find(i->ip_addresses.begin(), i->ip_addresses.end(), ip) !=
+                           i->ip_addresses.end();
+                });
+                if (all) return {};
+            }
+        }
+        tls::self_signed_request r;
+        r.common_name = "gw management console";
+        r.ip_addresses = ips;
+        r.dns_names = {"localhost"};
+        auto made = tls::make_self_signed(r);
+        if (const auto* why = std::get_if<std::string>(&made)) return *why;
+        const auto& pair = std::get<tls::pem_pair>(made);
+        if (auto e = gateway::write_file_atomically(key, pair.private_key, 0600); !e.empty())
+            return e;
+        if (auto e = gateway::write_file_atomically(certificate, pair.certificate, 0644);
+            !e.empty())
+            return e;
+        log_(policy::event_severity::notice,
+             "management: made a self-signed certificate " + certificate);
+        return {};
+    }
+
+    net::io_context& io_;
+    log_fn log_;
+    config::gateway_config config_;
+    std::string certificate_file_;
+    std::unique_ptr<security::account_store> accounts_;
+    std::optional<net::ssl::context> tls_;
+    std::unique_ptr<security::login_guard> guard_;
+    std::unique_ptr<security::session_registry> sessions_;
+    std::unique_ptr<security::work_queue> worker_;
+    std::unique_ptr<mgmt::management_api> api_;
+    policy::accessible_ip_list<gateway::capacity::accessible_ip_entries> accessible_;
+    std::unique_ptr<mgmt::https_server> server_;
+};
+
+/// `gw_gateway --create-admin NAME`: the first administrator, from this machine, while the
+/// gateway is stopped (a running one holds <state>/audit.lock and its accounts in memory: use
+/// its console then). The password comes from standard input: asked twice without echo on a
+/// terminal, one line otherwise (scripts). Exit code 0, or 1 with the reason on stderr.
+inline int create_admin(const config::gateway_config& c, const std::string& state_dir,
+                        const std::string& name) {
+    const auto fail = [](const std::string& why) {
+        std::cerr << "gw_gateway: --create-admin: " << why << "\n";
+        return 1;
+    };
+    if (!c.management) return fail("the configuration has no \"management\" console");
+    if (!security::valid_account_name(name)) return fail("a name is 1 to 32 of A-Z a-z 0-9 _ - .");
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);
+    const auto lock_path = state_dir + "/audit.lock";
+    const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0) return fail(lock_path + ": " + std::strerror(errno));
+    if (::flock(lock, LOCK_EX | LOCK_NB) != 0)
+        return fail("a gateway runs with this state directory (" + state_dir +
+                    "): create the administrator in its console");
+    const auto dir = management_dir(state_dir);
+    if (auto e = ensure_private_dir(dir); !e.empty()) return fail(e);
+    security::account_store accounts{(dir / "accounts.json").string()};
+    if (auto e = accounts.load(); !e.empty()) return fail(e);
+    if (accounts.size() != 0) return fail("accounts exist: an administrator manages them");
+
+    const auto read_line = [](bool echo_off, const char* prompt) -> std::optional<std::string> {
+        termios old{};
+        if (echo_off) {
+            std::cerr << prompt << std::flush;
+            ::tcgetattr(0, &old);
+            termios quiet = old;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            ::tcsetattr(0, TCSANOW, &quiet);
+        }
+        std::string line;
+        const bool got = static_cast<bool>(std::getline(std::cin, line));
+        if (echo_off) {
+            ::tcsetattr(0, TCSANOW, &old);
+            std::cerr << "\n";
+        }
+        if (!got) return std::nullopt;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return line;
+    };
+    const bool terminal = ::isatty(0) != 0;
+    const auto password = read_line(terminal, "Password: ");
+    if (!password) return fail("no password on standard input");
+    if (terminal) {
+        const auto again = read_line(true, "Again: ");
+        if (!again || *again != *password) return fail("the passwords differ");
+    }
+    const auto policy = password_policy_of(c.management->password_policy);
+    if (auto why = security::check_password(policy, *password, name); !why.empty())
+        return fail("the password " + why);
+    const auto hash = security::hash_password(*password);
+    if (hash.empty()) return fail("hashing failed");
+    const auto error = accounts.update([&](std::vector<security::account>& list) -> std::string {
+        security::account a;
+        a.name = name;
+        a.role = security::console_role::administrator;
+        a.hash = hash;
+        a.must_change = false;
+        a.created = a.password_changed = std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count();
+        list.push_back(std::move(a));
+        return {};
+    });
+    if (!error.empty()) return fail(error);
+    std::cout << "gw_gateway: administrator \"" << name << "\" created in " << accounts.path()
+              << "\n";
+    return 0;
+}
+
+}  // namespace gw::examples

@@ -367,16 +367,16 @@ private:
     void off_thread(call c, Job job, Done done) {
         auto shared = std::make_shared<call>(std::move(c));
         std::weak_ptr<bool> alive = alive_;
-        const bool queued = worker_.try_post(
-            [this, shared, alive, job = std::move(job), done = std::move(done)]() mutable {
-                auto result = job();
-                net::post(io_, [this, shared, alive, done = std::move(done),
-                                result = std::move(result)]() mutable {
+        const bool queued = worker_.try_post([this, shared, alive, job = std::move(job),
+                                              done = std::move(done)]() mutable {
+            auto result = job();
+            net::post(
+                io_, [shared, alive, done = std::move(done), result = std::move(result)]() mutable {
                     const auto a = alive.lock();
                     if (!a || !*a) return;
                     done(*shared, std::move(result));
                 });
-            });
+        });
         if (!queued)
             shared->respond(error(http::status::service_unavailable, *shared, "busy, try again"));
     }

@@ -83,6 +83,7 @@ struct options {
     gw::examples::audit_query audit;
     std::string audit_format = "text";
     std::optional<std::string> create_admin;
+    bool security_check = false;
 };
 
 [[noreturn]] void fail_usage(const std::string& message) {
@@ -231,6 +232,16 @@ options parse_args(int argc, char** argv) {
                        "not be running")
             ->type_name("NAME")
             ->group("Management console");
+    auto* security_check =
+        app.add_flag("--security-check", o.security_check,
+                     "check the configuration and the console's state against the security "
+                     "dashboard's criteria (docs/management.md); exit 1 if one fails")
+            ->group("Management console");
+    security_check->excludes(create_admin)
+        ->excludes(audit_log)
+        ->excludes(audit_verify)
+        ->excludes(check)
+        ->excludes(print);
     create_admin->excludes(audit_log)
         ->excludes(audit_verify)
         ->excludes(serial)
@@ -448,6 +459,7 @@ int main(int argc, char** argv) {
     }
     const auto config = std::get<gw::config::gateway_config>(std::move(loaded));
     if (opts.create_admin) return gw::examples::create_admin(config, state_dir, *opts.create_admin);
+    if (opts.security_check) return gw::examples::security_check(config, state_dir);
 
     // Nothing blocks the io thread: log lines go to a bounded queue that a worker thread writes
     // to stderr, and status snapshots to a worker that serialises and writes them.

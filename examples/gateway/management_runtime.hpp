@@ -124,6 +124,106 @@ inline std::string prometheus_text(const boost::json::value& status) {
     return out;
 }
 
+/// The whole of a small text file, or nothing.
+inline std::optional<std::string> read_text_file(const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    if (!in) return std::nullopt;
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline bool is_loopback_address(const std::string& address) {
+    transport::error_code ec;
+    const auto a = net::ip::make_address(address, ec);
+    return !ec && mgmt::is_loopback(a);
+}
+
+/// The security dashboard's criteria (AIG-302 3.3), each with its fix: of the configuration,
+/// the accounts (null: none known) and the console's certificate file.
+inline std::vector<mgmt::dashboard_check> dashboard_checks(const config::gateway_config& config,
+                                                           const security::account_store* accounts,
+                                                           const std::string& certificate_file) {
+    std::vector<mgmt::dashboard_check> out;
+    const auto add = [&](std::string id, std::string title, bool passed, std::string detail,
+                         std::string fix) {
+        out.push_back({std::move(id), std::move(title), passed, std::move(detail), std::move(fix)});
+    };
+    const auto& m = *config.management;
+    const auto& p = m.password_policy;
+    const bool strong = p.min_length >= 12 || (p.min_length >= 8 && p.require_digit &&
+                                               p.require_symbol && p.require_upper);
+    add("password_policy", "Password policy", strong,
+        "minimum length " + std::to_string(p.min_length),
+        "Set management.password_policy.min_length to 12 or more, or require upper case, "
+        "digits and symbols.");
+    add("lockout", "Login failure lockout", m.lockout.enabled, m.lockout.enabled ? "on" : "off",
+        "Set management.lockout.enabled to true.");
+    const auto admins = accounts ? accounts->administrators() : 0;
+    add("administrators", "Administrators", admins >= 1 && admins <= 3,
+        std::to_string(admins) + " administrator accounts",
+        "Keep one to three administrators; give everyone else the operator role.");
+    std::size_t unused = 0;
+    if (accounts) {
+        for (const auto& a : accounts->list())
+            if (a.last_login == 0 && !a.must_change) ++unused;
+    }
+    add("unused_accounts", "Unused accounts", unused == 0,
+        std::to_string(unused) + " accounts never used", "Delete accounts nobody logs in with.");
+    std::string open;
+    for (const auto& l : config.listeners) {
+        if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
+            if (!is_loopback_address(t->address) && t->allowlist.empty() &&
+                !config.accessible_ip_list.active)
+                open += (open.empty() ? "" : ", ") + l.name;
+        }
+    }
+    add("listeners_open", "Listeners beyond this machine without an allowlist", open.empty(),
+        open.empty() ? "none" : open,
+        "Give each listener an allowlist, or activate the accessible IP list.");
+    bool tls_listener = false;
+    std::string plain;
+    bool compatibility = false;
+    for (const auto& l : config.listeners) {
+        if (l.protocol == config::listener_protocol::modbus_tls) tls_listener = true;
+        if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
+            if (t->tls.ciphers == config::cipher_policy::compatibility) compatibility = true;
+            if (l.protocol == config::listener_protocol::modbus_tcp &&
+                !is_loopback_address(t->address))
+                plain += (plain.empty() ? "" : ", ") + l.name;
+        }
+    }
+    add("plain_modbus", "Plain Modbus TCP beside Modbus/TCP Security",
+        !tls_listener || plain.empty(), plain.empty() ? "none" : plain,
+        "Where masters speak Modbus/TCP Security, close the plain listeners or bind them to "
+        "127.0.0.1.");
+    add("tls_compatibility", "TLS compatibility mode", !compatibility, compatibility ? "on" : "off",
+        "Set the listeners' tls.ciphers to intermediate.");
+    std::string cert_detail = "unreadable";
+    bool cert_ok = false;
+    if (auto pem = read_text_file(certificate_file)) {
+        auto info = tls::inspect_certificate(*pem);
+        if (const auto* i = std::get_if<tls::certificate_info>(&info)) {
+            const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+            const bool weak = i->key_type == "RSA" && i->key_bits < 2048;
+            const bool soon = i->not_after - now < 90LL * 86'400;
+            cert_ok = !i->self_signed && !weak && !soon;
+            cert_detail = i->key_type + " " + std::to_string(i->key_bits) +
+                          (i->self_signed ? ", self-signed" : "") + (weak ? ", weak" : "") +
+                          (soon ? ", expires within 3 months" : "");
+        }
+    }
+    add("console_certificate", "Console certificate", cert_ok, cert_detail,
+        "Import a certificate from your CA (management.certificate and private_key), RSA "
+        "2048+ or ECC, valid beyond 3 months.");
+    add("syslog", "Remote syslog", !config.audit.syslog.empty(),
+        std::to_string(config.audit.syslog.size()) + " servers",
+        "Send the audit trail to a syslog server (audit.syslog, preferably over TLS).");
+    return out;
+}
+
 class management_runtime {
 public:
     using log_fn = std::function<void(policy::event_severity, std::string_view)>;
@@ -235,106 +335,21 @@ public:
 
     /// The dashboard's criteria (AIG-302 3.3), each with its fix.
     std::vector<mgmt::dashboard_check> dashboard() const {
-        std::vector<mgmt::dashboard_check> out;
-        const auto add = [&](std::string id, std::string title, bool passed, std::string detail,
-                             std::string fix) {
-            out.push_back(
-                {std::move(id), std::move(title), passed, std::move(detail), std::move(fix)});
-        };
-        const auto& m = *config_.management;
-        const auto& p = m.password_policy;
-        const bool strong = p.min_length >= 12 || (p.min_length >= 8 && p.require_digit &&
-                                                   p.require_symbol && p.require_upper);
-        add("password_policy", "Password policy", strong,
-            "minimum length " + std::to_string(p.min_length),
-            "Set management.password_policy.min_length to 12 or more, or require upper case, "
-            "digits and symbols.");
-        add("lockout", "Login failure lockout", m.lockout.enabled, m.lockout.enabled ? "on" : "off",
-            "Set management.lockout.enabled to true.");
-        const auto admins = accounts_ ? accounts_->administrators() : 0;
-        add("administrators", "Administrators", admins >= 1 && admins <= 3,
-            std::to_string(admins) + " administrator accounts",
-            "Keep one to three administrators; give everyone else the operator role.");
-        std::size_t unused = 0;
-        if (accounts_) {
-            for (const auto& a : accounts_->list())
-                if (a.last_login == 0 && !a.must_change) ++unused;
-        }
-        add("unused_accounts", "Unused accounts", unused == 0,
-            std::to_string(unused) + " accounts never used",
-            "Delete accounts nobody logs in with.");
-        std::string open;
-        for (const auto& l : config_.listeners) {
-            if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
-                if (!is_loopback_text(t->address) && t->allowlist.empty() &&
-                    !config_.accessible_ip_list.active)
-                    open += (open.empty() ? "" : ", ") + l.name;
-            }
-        }
-        add("listeners_open", "Listeners beyond this machine without an allowlist", open.empty(),
-            open.empty() ? "none" : open,
-            "Give each listener an allowlist, or activate the accessible IP list.");
-        bool tls_listener = false;
-        std::string plain;
-        bool compatibility = false;
-        for (const auto& l : config_.listeners) {
-            if (l.protocol == config::listener_protocol::modbus_tls) tls_listener = true;
-            if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
-                if (t->tls.ciphers == config::cipher_policy::compatibility) compatibility = true;
-                if (l.protocol == config::listener_protocol::modbus_tcp &&
-                    !is_loopback_text(t->address))
-                    plain += (plain.empty() ? "" : ", ") + l.name;
-            }
-        }
-        add("plain_modbus", "Plain Modbus TCP beside Modbus/TCP Security",
-            !tls_listener || plain.empty(), plain.empty() ? "none" : plain,
-            "Where masters speak Modbus/TCP Security, close the plain listeners or bind them to "
-            "127.0.0.1.");
-        add("tls_compatibility", "TLS compatibility mode", !compatibility,
-            compatibility ? "on" : "off", "Set the listeners' tls.ciphers to intermediate.");
-        std::string cert_detail = "unreadable";
-        bool cert_ok = false;
-        if (auto pem = read_text(certificate_file_)) {
-            auto info = tls::inspect_certificate(*pem);
-            if (const auto* i = std::get_if<tls::certificate_info>(&info)) {
-                const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
-                const bool weak = i->key_type == "RSA" && i->key_bits < 2048;
-                const bool soon = i->not_after - now < 90LL * 86'400;
-                cert_ok = !i->self_signed && !weak && !soon;
-                cert_detail = i->key_type + " " + std::to_string(i->key_bits) +
-                              (i->self_signed ? ", self-signed" : "") + (weak ? ", weak" : "") +
-                              (soon ? ", expires within 3 months" : "");
-            }
-        }
-        add("console_certificate", "Console certificate", cert_ok, cert_detail,
-            "Import a certificate from your CA (management.certificate and private_key), RSA "
-            "2048+ or ECC, valid beyond 3 months.");
-        add("syslog", "Remote syslog", !config_.audit.syslog.empty(),
-            std::to_string(config_.audit.syslog.size()) + " servers",
-            "Send the audit trail to a syslog server (audit.syslog, preferably over TLS).");
-        return out;
+        return dashboard_checks(config_, accounts_.get(), certificate_file_);
     }
 
 private:
     static constexpr std::size_t worker_queue = 64;
 
     static bool is_loopback_text(const std::string& address) {
-        transport::error_code ec;
-        const auto a = net::ip::make_address(address, ec);
-        return !ec && mgmt::is_loopback(a);
+        return is_loopback_address(address);
     }
     static std::string url_host(const std::string& address) {
         return address.find(':') != std::string::npos ? "[" + address + "]" : address;
     }
 
     static std::optional<std::string> read_text(const std::string& path) {
-        std::ifstream in{path, std::ios::binary};
-        if (!in) return std::nullopt;
-        std::ostringstream s;
-        s << in.rdbuf();
-        return s.str();
+        return read_text_file(path);
     }
 
     std::string listen(const std::string& address, std::uint16_t port) {
@@ -407,6 +422,32 @@ private:
     policy::accessible_ip_list<gateway::capacity::accessible_ip_entries> accessible_;
     std::unique_ptr<mgmt::https_server> server_;
 };
+
+/// `gw_gateway --security-check`: the dashboard's criteria for this configuration and state
+/// directory, one per line; exit 1 if any fails (for automation), 0 if all pass.
+inline int security_check(const config::gateway_config& c, const std::string& state_dir) {
+    if (!c.management) {
+        std::cout << "FAIL management: no console configured; the checks need its settings\n";
+        return 1;
+    }
+    const auto dir = management_dir(state_dir);
+    security::account_store accounts{(dir / "accounts.json").string()};
+    if (auto e = accounts.load(); !e.empty()) {
+        std::cout << "FAIL accounts: " << e << "\n";
+        return 1;
+    }
+    const auto certificate = c.management->certificate.empty() ? (dir / "console.crt").string()
+                                                               : c.management->certificate;
+    bool all = true;
+    for (const auto& check : dashboard_checks(c, &accounts, certificate)) {
+        std::cout << (check.passed ? "ok   " : "FAIL ") << check.id << ": " << check.title << " ("
+                  << check.detail << ")";
+        if (!check.passed) std::cout << "\n     fix: " << check.fix;
+        std::cout << "\n";
+        all = all && check.passed;
+    }
+    return all ? 0 : 1;
+}
 
 /// `gw_gateway --create-admin NAME`: the first administrator, from this machine, while the
 /// gateway is stopped (a running one holds <state>/audit.lock and its accounts in memory: use

@@ -50,6 +50,11 @@ if echo '#include <boost/json/parse.hpp>' |
     $CXX $CXXFLAGS "${common[@]}" "${boost_flags[@]}" "$here/config/config_fuzzer.cpp" \
         -o "$OUT/config_fuzzer" $LIB_FUZZING_ENGINE
     package config
+    echo "building http_request_fuzzer"
+    # shellcheck disable=SC2086
+    $CXX $CXXFLAGS "${common[@]}" "${boost_flags[@]}" "$here/http_request/http_request_fuzzer.cpp" \
+        -o "$OUT/http_request_fuzzer" $LIB_FUZZING_ENGINE
+    package http_request
 else
     echo "Boost.JSON headers not found (set BOOST_INCLUDE): config_fuzzer skipped" >&2
 fi

@@ -10,6 +10,7 @@
 //
 // Beast needs Boost.Asio: build with GW_USE_BOOST_ASIO and GW_ASIO_SSL (gw::boost_asio_tls).
 
+#include <gw/mgmt/request_parsing.hpp>
 #include <gw/policy/ip_network.hpp>
 #include <gw/transport/asio.hpp>
 
@@ -46,8 +47,8 @@ using http_response = http::response<http::string_body>;
 
 /// The bounds every connection runs with; the config's management keys set some of them.
 struct server_limits {
-    std::size_t header_bytes = 8 * 1024;
-    std::size_t body_bytes = 64 * 1024;
+    std::size_t header_bytes = max_header_bytes;
+    std::size_t body_bytes = max_body_bytes;
     std::chrono::milliseconds handshake{10'000};
     /// From the moment the server waits for a request until it has read all of it: an idle
     /// keep-alive connection is closed after this long too.

@@ -17,6 +17,7 @@
 #include <gw/gateway/steady_clock.hpp>
 #include <gw/mgmt/console_assets.hpp>
 #include <gw/mgmt/https_server.hpp>
+#include <gw/mgmt/request_parsing.hpp>
 #include <gw/policy/audit_event.hpp>
 #include <gw/security/account_store.hpp>
 #include <gw/security/login_guard.hpp>
@@ -232,22 +233,10 @@ private:
 
     // ---- sessions, CSRF --------------------------------------------------------------------
 
-    /// The session id of the request's cookie, if any (bounded scan of the Cookie header).
+    /// The session id of the request's cookie, if any.
     static std::string_view cookie_id(const http_request& req) {
         const auto it = req.find(http::field::cookie);
-        if (it == req.end()) return {};
-        std::string_view all = it->value();
-        while (!all.empty()) {
-            const auto semi = all.find(';');
-            std::string_view pair = all.substr(0, semi);
-            all = semi == std::string_view::npos ? std::string_view{} : all.substr(semi + 1);
-            while (!pair.empty() && pair.front() == ' ')
-                pair.remove_prefix(1);
-            if (pair.starts_with(session_cookie) && pair.size() > session_cookie.size() &&
-                pair[session_cookie.size()] == '=')
-                return pair.substr(session_cookie.size() + 1);
-        }
-        return {};
+        return it == req.end() ? std::string_view{} : cookie_value(it->value(), session_cookie);
     }
 
     const security::login_session* session_of(const call& c) {
@@ -323,23 +312,14 @@ private:
             c.respond(error(http::status::unsupported_media_type, c, "send application/json"));
             return std::nullopt;
         }
-        boost::json::error_code ec;
-        boost::json::parse_options options;
-        options.max_depth = 4;
-        auto v = boost::json::parse(c.req.body(), ec, {}, options);
-        if (ec || !v.is_object()) {
-            c.respond(error(http::status::bad_request, c, "the body is not a JSON object"));
-            return std::nullopt;
-        }
-        return std::move(v.as_object());
+        auto o = parse_json_object(c.req.body());
+        if (!o) c.respond(error(http::status::bad_request, c, "the body is not a JSON object"));
+        return o;
     }
 
-    /// A string member of at most `max` bytes, or nullopt.
     static std::optional<std::string> text(const boost::json::object& o, std::string_view key,
                                            std::size_t max) {
-        const auto* v = o.if_contains(key);
-        if (v == nullptr || !v->is_string() || v->as_string().size() > max) return std::nullopt;
-        return std::string{v->as_string()};
+        return string_member(o, key, max);
     }
 
     // ---- events ----------------------------------------------------------------------------
@@ -753,23 +733,6 @@ private:
         c.respond(no_content(c));
     }
 
-    /// A query parameter's value (no percent-decoding: the values are plain words or numbers).
-    static std::optional<std::string> query_value(std::string_view target, std::string_view key) {
-        const auto q = target.find('?');
-        if (q == std::string_view::npos) return std::nullopt;
-        std::string_view rest = target.substr(q + 1);
-        while (!rest.empty()) {
-            const auto amp = rest.find('&');
-            const auto pair = rest.substr(0, amp);
-            rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-            const auto eq = pair.find('=');
-            if (pair.substr(0, eq) == key)
-                return std::string{eq == std::string_view::npos ? std::string_view{}
-                                                                : pair.substr(eq + 1)};
-        }
-        return std::nullopt;
-    }
-
     void audit_log(call& c) {
         if (!hooks_.audit_json)
             return c.respond(error(http::status::not_found, c, "no audit trail"));
@@ -782,12 +745,12 @@ private:
         if (auto v = query_value(target, "category"); v && !v->empty()) {
             if (std::find(categories.begin(), categories.end(), *v) == categories.end())
                 return c.respond(error(http::status::bad_request, c, "unknown category"));
-            f.category = *v;
+            f.category = std::string{*v};
         }
         if (auto v = query_value(target, "severity"); v && !v->empty()) {
             if (std::find(severities.begin(), severities.end(), *v) == severities.end())
                 return c.respond(error(http::status::bad_request, c, "unknown severity"));
-            f.severity = *v;
+            f.severity = std::string{*v};
         }
         if (auto v = query_value(target, "limit"); v && !v->empty()) {
             std::size_t n = 0;
@@ -796,7 +759,8 @@ private:
                 return c.respond(error(http::status::bad_request, c, "limit is 1..10000"));
             f.limit = n;
         }
-        const bool download = query_value(target, "format") == std::optional<std::string>{"json"};
+        const bool download =
+            query_value(target, "format") == std::optional<std::string_view>{"json"};
         off_thread(
             std::move(c),
             [this, f]() -> std::pair<bool, std::string> {

@@ -18,6 +18,9 @@ over HTTPS, verified against the self-signed certificate the gateway made in its
   the audit log (GET /api/v1/audit) holds login_failed, account_locked, account_created,
       login_succeeded; logout ends the session
   the accounts file is 0600 and holds no password
+  accessible_ip_list with additional_restrictions: 127.0.0.9's connection is closed at accept
+  --security-check exits 1 naming the failed criterion; --create-admin refuses once accounts
+      exist and applies the password policy
 """
 import http.client
 import json
@@ -255,6 +258,27 @@ with gwtest.Env(__doc__) as env:
         text = f.read()
     env.check("passphrase" not in text and "$pbkdf2-sha256$i=600000$" in text,
               "accounts.json holds PBKDF2 hashes, no password")
+
+    # ---- the accessible IP list's additional restrictions reach the console
+    port2 = gwtest.free_port()
+    restricted = json.loads(json.dumps(config))
+    restricted["management"]["port"] = port2
+    restricted["accessible_ip_list"] = {"active": True, "additional_restrictions": True,
+                                        "entries": ["127.0.0.1"]}
+    gw2 = env.gateway(restricted, name="gw-restricted")
+    gw2.log.wait(r"management console on https://127\.0\.0\.1:%d/" % port2, what="the console")
+    state2 = os.path.join(env.dir, gw2.name + ".state")
+    listed = Console(port2, os.path.join(state2, "mgmt", "console.crt"))
+    status, _, _ = listed.request("GET", "/api/v1/setup")
+    env.check(status == 200, "accessible IP list: a listed host reaches the console (%s)" % status)
+    outsider = Console(port2, os.path.join(state2, "mgmt", "console.crt"), source="127.0.0.9")
+    try:
+        status, _, _ = outsider.request("GET", "/api/v1/setup")
+        refused = False
+    except (ssl.SSLError, ConnectionError, OSError):
+        refused = True
+    env.check(refused, "accessible IP list: an unlisted host's connection is closed at accept")
+    gw2.stop()
 
     # ---- the command line: --security-check (for automation) and --create-admin
     gw.stop()

@@ -594,10 +594,14 @@ int main(int argc, char** argv) {
             if (const auto* error = std::get_if<gw::config::config_error>(&next)) {
                 log(gw::policy::event_severity::error,
                     "reload refused, configuration unchanged: " + error->to_string());
-            } else if (!(std::get<gw::config::gateway_config>(next).audit == config.audit)) {
-                // The trail runs as it started (its store, filter, syslog connections): a
-                // change the reload cannot apply is refused, never ignored.
-                const std::string why = "audit settings changed: restart to apply";
+            } else if (const auto& n = std::get<gw::config::gateway_config>(next);
+                       !(n.audit == config.audit) || !(n.management == config.management)) {
+                // The trail and the console run as they started (the store, syslog
+                // connections, the console's certificate and accounts): a change the reload
+                // cannot apply is refused, never ignored.
+                const std::string why = !(n.audit == config.audit)
+                                            ? "audit settings changed: restart to apply"
+                                            : "management settings changed: restart to apply";
                 log(gw::policy::event_severity::error,
                     "reload refused, configuration unchanged: " + why);
                 gw::policy::audit_event e;
@@ -611,6 +615,9 @@ int main(int argc, char** argv) {
                 const auto refused =
                     gateway.reload(plan_of(std::get<gw::config::gateway_config>(next)));
                 if (refused.empty()) {
+                    // The accessible IP list's additional restrictions reach the console too.
+                    console.set_accessible_ip_list(
+                        std::get<gw::config::gateway_config>(next).accessible_ip_list);
                     log(gw::policy::event_severity::notice, "configuration reloaded");
                 } else {
                     log(gw::policy::event_severity::error,

@@ -319,6 +319,16 @@ public:
         return {};
     }
 
+    /// A reload's accessible IP list (already checked by the configuration reader): the
+    /// console admits by it from the next connection on.
+    void set_accessible_ip_list(const config::accessible_ip_list_config& l) {
+        const policy::accessible_ip_settings list{l.active, l.additional_restrictions, l.entries};
+        if (!accessible_.set(list))
+            log_(policy::event_severity::error,
+                 "management: the reloaded accessible_ip_list was refused; the console keeps "
+                 "the previous one");
+    }
+
     /// The io thread stopped: end the worker (its results are dropped), close the server.
     void stop() {
         if (server_) server_->stop();

@@ -259,6 +259,14 @@ with gwtest.Env(__doc__) as env:
     env.check("passphrase" not in text and "$pbkdf2-sha256$i=600000$" in text,
               "accounts.json holds PBKDF2 hashes, no password")
 
+    # ---- a reload cannot change the console behind its back
+    with open(gw.config_path) as f:
+        changed = json.load(f)
+    changed["management"]["login_message"] = "changed"
+    verdict = gw.reload(changed)
+    env.check("reload refused" in verdict and "management settings changed" in verdict,
+              "a reload changing management is refused, saying why (%s)" % verdict)
+
     # ---- the accessible IP list's additional restrictions reach the console
     port2 = gwtest.free_port()
     restricted = json.loads(json.dumps(config))

@@ -13,6 +13,8 @@
   a start killed while making the PKI leaves only pki.partial-*: the next start removes it
   a private key made readable by others: the start fails and says which file
 """
+import http.client
+import json
 import os
 import select
 import socket
@@ -95,6 +97,17 @@ with gwtest.Env(__doc__) as env:
     banner = gw.out.text()
     env.check("127.0.0.1:1802" in banner and os.path.join(pki, "viewer.crt") in banner,
               "the start-up message names the TLS port and the certificates")
+    env.check("https://127.0.0.1:8443/" in banner and "--create-admin" in banner,
+              "the start-up message names the console and its first-run flow")
+    console_ctx = ssl.create_default_context(cafile=os.path.join(state, "mgmt", "console.crt"))
+    conn = http.client.HTTPSConnection("127.0.0.1", 8443, context=console_ctx,
+                                       timeout=gwtest.WAIT_S)
+    conn.request("GET", "/api/v1/setup")
+    answer = conn.getresponse()
+    setup = json.loads(answer.read())
+    conn.close()
+    env.check(answer.status == 200 and setup["needed"] is True,
+              "the console on 127.0.0.1:8443 offers the first-run administrator (%s)" % setup)
 
     # ---- plain listeners: the machine's own address has the role operator
     for port in (1502, 1503):
@@ -147,7 +160,7 @@ with gwtest.Env(__doc__) as env:
     with open(os.path.join(state2, "pki.partial-abc123", "ca.key"), "w") as f:
         f.write("half")
     gw = start(env, state2, "gw-after-crash")
-    env.check(sorted(os.listdir(state2)) == ["audit", "audit.lock", "pki"],
+    env.check(sorted(os.listdir(state2)) == ["audit", "audit.lock", "mgmt", "pki"],
               "after a crash: the partial directory is gone, the audit store is there (%s)"
               % sorted(os.listdir(state2)))
     gw.stop()

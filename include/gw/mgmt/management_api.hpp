@@ -236,7 +236,8 @@ private:
     /// The session id of the request's cookie, if any.
     static std::string_view cookie_id(const http_request& req) {
         const auto it = req.find(http::field::cookie);
-        return it == req.end() ? std::string_view{} : cookie_value(it->value(), session_cookie);
+        return it == req.end() ? std::string_view{}
+                               : mgmt::cookie_value(it->value(), session_cookie);
     }
 
     const security::login_session* session_of(const call& c) {
@@ -277,7 +278,7 @@ private:
         return true;
     }
 
-    static std::string cookie_value(std::string_view id) {
+    static std::string set_cookie_text(std::string_view id) {
         return std::string{session_cookie} + "=" + std::string{id} +
                "; Path=/; Secure; HttpOnly; SameSite=Strict";
     }
@@ -363,6 +364,49 @@ private:
 
     // ---- endpoints -------------------------------------------------------------------------
 
+    /// The name and password of a new account, checked (the name's characters, the password
+    /// policy); or nothing, and the refusal answered.
+    std::optional<std::pair<std::string, std::string>> new_credentials(
+        call& c, const boost::json::object& body) {
+        auto name = text(body, "name", 64);
+        auto password = text(body, "password", 1024);
+        if (!name || !security::valid_account_name(*name)) {
+            c.respond(error(http::status::unprocessable_entity, c,
+                            "a name is 1 to 32 of A-Z a-z 0-9 _ - ."));
+            return std::nullopt;
+        }
+        if (!password) {
+            c.respond(error(http::status::unprocessable_entity, c, "no password"));
+            return std::nullopt;
+        }
+        if (auto why = security::check_password(settings_.policy, *password, *name); !why.empty()) {
+            c.respond(error(http::status::unprocessable_entity, c, "password " + why));
+            return std::nullopt;
+        }
+        return std::pair{std::move(*name), std::move(*password)};
+    }
+
+    /// The worker's part of a new account: hash, add, write. "" or why not ("the account
+    /// exists"; with first_only, "an administrator exists" once there is any account).
+    std::string add_account(const std::string& name, security::console_role role,
+                            const std::string& password, bool must_change, bool first_only) {
+        const auto hash = security::hash_password(password, settings_.hashing);
+        if (hash.empty()) return "hashing failed";
+        return accounts_.update([&](std::vector<security::account>& list) -> std::string {
+            if (first_only && !list.empty()) return "an administrator exists";
+            if (security::account_store::find_in(list, name) != nullptr)
+                return "the account exists";
+            security::account a;
+            a.name = name;
+            a.role = role;
+            a.hash = hash;
+            a.must_change = must_change;
+            a.created = a.password_changed = unix_now();
+            list.push_back(std::move(a));
+            return {};
+        });
+    }
+
     void setup_state(call& c) {
         boost::json::object o;
         o["needed"] = accounts_.size() == 0;
@@ -381,34 +425,18 @@ private:
             return c.respond(error(http::status::forbidden, c, "cross-site request refused"));
         const auto body = body_object(c);
         if (!body) return;
-        const auto name = text(*body, "name", 64);
-        const auto password = text(*body, "password", 1024);
-        if (!name || !security::valid_account_name(*name))
-            return c.respond(error(http::status::unprocessable_entity, c,
-                                   "a name is 1 to 32 of A-Z a-z 0-9 _ - ."));
-        if (!password)
-            return c.respond(error(http::status::unprocessable_entity, c, "no password"));
-        if (auto why = security::check_password(settings_.policy, *password, *name); !why.empty())
-            return c.respond(error(http::status::unprocessable_entity, c, "password " + why));
-        const auto parameters = settings_.hashing;
+        auto credentials = new_credentials(c, *body);
+        if (!credentials) return;
+        std::string name = std::move(credentials->first);
+        std::string password = std::move(credentials->second);
         off_thread(
             std::move(c),
-            [this, name = *name, password = *password, parameters]() {
-                const auto hash = security::hash_password(password, parameters);
-                if (hash.empty()) return std::string{"hashing failed"};
-                return accounts_.update([&](std::vector<security::account>& list) -> std::string {
-                    if (!list.empty()) return "an administrator exists";
-                    security::account a;
-                    a.name = name;
-                    a.role = security::console_role::administrator;
-                    a.hash = hash;
-                    a.must_change = false;  // chose it just now
-                    a.created = a.password_changed = unix_now();
-                    list.push_back(std::move(a));
-                    return {};
-                });
+            [this, name, password = std::move(password)]() {
+                // Chose it just now: no forced change.
+                return add_account(name, security::console_role::administrator, password, false,
+                                   true);
             },
-            [this, name = *name](call& done, std::string refused) {
+            [this, name](call& done, std::string refused) {
                 if (!refused.empty())
                     return done.respond(error(refused == "an administrator exists"
                                                   ? http::status::conflict
@@ -494,7 +522,7 @@ private:
             o["password_expires_in_days"] = nullptr;
         }
         auto r = json(http::status::ok, c, boost::json::serialize(o));
-        r.set(http::field::set_cookie, cookie_value(s->id));
+        r.set(http::field::set_cookie, set_cookie_text(s->id));
         c.respond(std::move(r));
         // Last login, on the worker (a disk write); a full queue only loses this timestamp.
         (void)worker_.try_post([this, name] {
@@ -608,41 +636,23 @@ private:
     void create_account(call& c, const security::login_session& s) {
         const auto body = body_object(c);
         if (!body) return;
-        const auto name = text(*body, "name", 64);
         const auto role_text = text(*body, "role", 32);
-        const auto password = text(*body, "password", 1024);
-        if (!name || !security::valid_account_name(*name))
-            return c.respond(error(http::status::unprocessable_entity, c,
-                                   "a name is 1 to 32 of A-Z a-z 0-9 _ - ."));
         const auto role = role_text ? security::role_named(*role_text) : std::nullopt;
         if (!role)
             return c.respond(error(http::status::unprocessable_entity, c,
                                    "role is \"administrator\" or \"operator\""));
-        if (!password)
-            return c.respond(error(http::status::unprocessable_entity, c, "no password"));
-        if (auto why = security::check_password(settings_.policy, *password, *name); !why.empty())
-            return c.respond(error(http::status::unprocessable_entity, c, "password " + why));
-        const auto parameters = settings_.hashing;
+        auto credentials = new_credentials(c, *body);
+        if (!credentials) return;
+        std::string name = std::move(credentials->first);
+        std::string password = std::move(credentials->second);
         off_thread(
             std::move(c),
-            [this, name = *name, role = *role, password = *password, parameters]() {
-                const auto hash = security::hash_password(password, parameters);
-                if (hash.empty()) return std::string{"hashing failed"};
-                return accounts_.update([&](std::vector<security::account>& list) -> std::string {
-                    if (security::account_store::find_in(list, name) != nullptr)
-                        return "the account exists";
-                    security::account a;
-                    a.name = name;
-                    a.role = role;
-                    a.hash = hash;
-                    a.must_change = true;  // the administrator chose it: forced change
-                    a.created = a.password_changed = unix_now();
-                    list.push_back(std::move(a));
-                    return {};
-                });
+            [this, name, role = *role, password = std::move(password)]() {
+                // The administrator chose it: the account must change it at first login.
+                return add_account(name, role, password, true, false);
             },
-            [this, by = s.account, by_role = s.role, name = *name, role = *role](
-                call& done, std::string refused) {
+            [this, by = s.account, by_role = s.role, name, role = *role](call& done,
+                                                                         std::string refused) {
                 if (!refused.empty())
                     return done.respond(error(refused == "the account exists"
                                                   ? http::status::conflict

@@ -841,6 +841,10 @@ caption { text-align: left; font-weight: 600; padding: 0.4rem 0; }
 th, td { border: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; }
 td { overflow-wrap: anywhere; }
+/* The status tables have many columns of short values: they scroll in their own box instead of
+   squeezing a column to one letter ("ye/s") and pushing the whole page sideways. */
+#status-view { overflow-x: auto; }
+#status-view td { overflow-wrap: normal; white-space: nowrap; }
 td.empty { color: var(--muted); font-style: italic; }
 
 .badge { display: inline-block; min-width: 3rem; padding: 0 0.4rem; border-radius: 3px; color: #fff; text-align: center; font-weight: 600; }

@@ -5,9 +5,10 @@ certificate in <state>/mgmt/console.crt) and a Modbus/TCP listener.
 
   testssl 3.0 (-p -s -f -U -E, JSON output): only TLS 1.2 and TLS 1.3 offered (SSLv2, SSLv3,
       TLS 1.0 and TLS 1.1 not); no NULL, aNULL, EXPORT, LOW, RC4, 3DES, CBC-SHA1 or static-RSA
-      suite; forward secrecy for every suite; not vulnerable to anything it checks (Heartbleed,
-      CCS, Ticketbleed, ROBOT, renegotiation, CRIME, BREACH, POODLE, SWEET32, FREAK, DROWN,
-      LOGJAM, BEAST, LUCKY13, RC4). A failed check names testssl's finding.
+      suite; forward secrecy for every suite; ECDHE groups within X25519, P-256 and P-384; not
+      vulnerable to anything it checks (Heartbleed, CCS, Ticketbleed, ROBOT, renegotiation,
+      CRIME, BREACH, POODLE, SWEET32, FREAK, DROWN, LOGJAM, BEAST, LUCKY13, RC4). A failed check
+      names testssl's finding.
   nmap -sT (TCP connect, no privileges) on 127.0.0.1, a range of ports around the gateway's:
       the console port and the Modbus listener port are open; every open port in the range that
       belongs to the gateway's process (ss -ltnp) is one its configuration declares, and the
@@ -121,6 +122,11 @@ def check_testssl(env, findings):
     fs = one("FS") or one("PFS")
     env.check(fs is not None and fs["finding"].startswith("offered") and fs["severity"] == "OK",
               "testssl: forward secrecy offered (%s)" % (show(fs) if fs else "no finding"))
+    curves = one("PFS_ECDHE_curves") or one("FS_ECDHE_curves")
+    env.check(curves is not None and curves["finding"].split() and
+              set(curves["finding"].split()) <= {"prime256v1", "secp384r1", "X25519"},
+              "testssl: ECDHE groups within X25519, P-256, P-384 (%s)"
+              % (show(curves) if curves else "no finding"))
     non_fs = [f for f in findings if f["id"] in ("FS_ciphers_not", "PFS_ciphers_not")]
     env.check(not non_fs, "testssl: no suite without forward secrecy (%s)"
               % "; ".join(show(f) for f in non_fs))

@@ -49,8 +49,8 @@ def run_testssl(env, port):
         f.write(r.stdout + r.stderr)
     print("testssl ran %.1f s (exit %d)" % (elapsed, r.returncode), flush=True)
     if not os.path.exists(out):
-        raise gwtest.Failure("testssl wrote no JSON (exit %d): %s" % (r.returncode,
-                                                                     r.stdout[-2000:] + r.stderr[-2000:]))
+        raise gwtest.Failure("testssl wrote no JSON (exit %d): %s"
+                             % (r.returncode, r.stdout[-2000:] + r.stderr[-2000:]))
     with open(out) as f:
         return json.load(f)
 
@@ -97,7 +97,7 @@ def check_testssl(env, findings):
               f["id"].startswith("cipher-ssl")]
     names = []  # (testssl id, IANA name, the whole finding)
     for f in suites:
-        # "TLS 1.2   xc02b   ECDHE-ECDSA-AES128-GCM-SHA256   ECDH 253   AESGCM   128   TLS_ECDHE_..."
+        # "TLS 1.2  xc02b  ECDHE-ECDSA-AES128-GCM-SHA256  ECDH 253  AESGCM  128  TLS_ECDHE_..."
         m = re.search(r"\bx[0-9a-f]{2,6}\s+(\S+)\s.*\s(\S+)$", f["finding"].strip())
         names.append((f["id"], m.group(2) if m else f["finding"], f["finding"]))
     print("testssl: suites offered:\n  " + "\n  ".join(n[2] for n in names), flush=True)

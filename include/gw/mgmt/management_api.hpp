@@ -467,7 +467,7 @@ private:
             event(c, policy::event_kind::login_failed, policy::event_severity::warning,
                   policy::event_outcome::denied, {}, "account=" + *name + " locked out");
             boost::json::object o;
-            o["error"] = "Too many failed logins: try again later.";
+            o["error"] = "Too many failed logins.";
             o["retry_after_s"] = verdict.retry_after.count();
             auto r = json(http::status::too_many_requests, c, boost::json::serialize(o));
             r.set(http::field::retry_after, std::to_string(verdict.retry_after.count()));

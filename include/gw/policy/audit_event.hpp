@@ -49,13 +49,13 @@ enum class event_kind : std::uint8_t {
     syslog_failed = 26,             ///< a syslog server could not be reached or verified
     // The management console: detail names the account ("account=NAME ...").
     login_succeeded = 27,
-    login_failed = 28,      ///< wrong name or password, or a locked account or source
-    account_locked = 29,    ///< too many failures: the account or the source waits
-    account_created = 30,   ///< also the first administrator (detail: "first administrator")
+    login_failed = 28,     ///< wrong name or password, or a locked account or source
+    account_locked = 29,   ///< too many failures: the account or the source waits
+    account_created = 30,  ///< also the first administrator (detail: "first administrator")
     account_deleted = 31,
-    account_changed = 32,   ///< password changed or reset, unlocked, role changed
-    session_ended = 33,     ///< logout, terminated by an administrator, idle or absolute timeout
-    setting_changed = 34,   ///< a change made in the console (detail: what)
+    account_changed = 32,  ///< password changed or reset, unlocked, role changed
+    session_ended = 33,    ///< logout, terminated by an administrator, idle or absolute timeout
+    setting_changed = 34,  ///< a change made in the console (detail: what)
 };
 /// One past the highest id: arrays indexed by kind have this many entries.
 inline constexpr std::size_t event_kind_count = 35;

@@ -140,6 +140,10 @@ with gwtest.Env(__doc__) as env:
     env.check(s1 == s2 == 401 and wrong == unknown,
               "a wrong password and an unknown account get the same answer (%s %s)"
               % (wrong, unknown))
+    forger = Console(port, cert, source="127.0.0.7")
+    status, _, j = forger.json("POST", "/api/v1/login", {"name": "x\nlogin_succeeded account=admin",
+                                                         "password": "nope nope"})
+    env.check(status == 401 and j == wrong, "a name no account can have: the same answer (%s)" % j)
     admin.cookie = planted
     status, headers, j = admin.login("admin", "long enough passphrase")
     env.check(status == 200 and j["role"] == "administrator" and not j["must_change_password"],
@@ -234,6 +238,8 @@ with gwtest.Env(__doc__) as env:
     for t in ("account_created", "login_failed", "account_locked", "login_succeeded",
               "account_changed"):
         env.check(t in types, "the audit log holds %s" % t)
+    env.check(not any("\n" in (r.get("detail") or "") for r in j["records"]),
+              "a forged name's line break never reaches the audit log")
     status, _, j = admin.json("GET", "/api/v1/dashboard")
     ids = {c["id"]: c for c in j["checks"]} if status == 200 else {}
     env.check("console_certificate" in ids and not ids["console_certificate"]["passed"],

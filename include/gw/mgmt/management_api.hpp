@@ -459,9 +459,15 @@ private:
         if (!body) return;
         const auto name = text(*body, "name", 64);
         const auto password = text(*body, "password", 1024);
-        if (!name || !password)
-            return c.respond(error(http::status::unauthorized, c, settings_.failure_message));
         const std::string source = c.ctx.peer.address().to_string();
+        // A name no account can have (control characters, 33+ bytes) is a failure of the source
+        // at once: it never reaches the audit text, and it cannot tell whether an account exists.
+        if (!name || !password || !security::valid_account_name(*name)) {
+            (void)guard_.record_failure("", source, now());
+            event(c, policy::event_kind::login_failed, policy::event_severity::warning,
+                  policy::event_outcome::denied, {}, "an invalid account name");
+            return c.respond(error(http::status::unauthorized, c, settings_.failure_message));
+        }
         const auto verdict = guard_.check(*name, source, now());
         if (!verdict.allowed) {
             event(c, policy::event_kind::login_failed, policy::event_severity::warning,

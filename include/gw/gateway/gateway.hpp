@@ -15,6 +15,7 @@
 #include <gw/gateway/gateway_status.hpp>
 #include <gw/gateway/links.hpp>
 #include <gw/gateway/listener_counters.hpp>
+#include <gw/gateway/peer_address.hpp>
 #include <gw/gateway/plan_check.hpp>
 #include <gw/gateway/session_table.hpp>
 #include <gw/gateway/steady_clock.hpp>
@@ -75,33 +76,6 @@ using gateway_policies_with =
                          Extra..., gateway_event_log, audit_log_policy, event_sink_policy>;
 using gateway_policies = gateway_policies_with<>;
 using gateway_pipeline = pipeline::pipeline<gateway_router, gateway_policies>;
-
-inline policy::ip_address to_policy_address(const net::ip::address& a) {
-    policy::ip_address out;
-    if (a.is_v4()) {
-        const auto b = a.to_v4().to_bytes();
-        std::copy(b.begin(), b.end(), out.bytes.begin());
-        out.v4 = true;
-    } else {
-        const auto b = a.to_v6().to_bytes();
-        std::copy(b.begin(), b.end(), out.bytes.begin());
-        out.v4 = false;
-    }
-    return out;
-}
-
-/// An IPv4-mapped IPv6 address (the policies' canonical key) as the IPv4 address it stands for.
-inline policy::ip_address unmapped(policy::ip_address a) {
-    const auto& b = a.bytes;
-    const bool mapped = !a.v4 &&
-                        std::all_of(b.begin(), b.begin() + 10, [](auto x) { return x == 0; }) &&
-                        b[10] == 0xff && b[11] == 0xff;
-    if (!mapped) return a;
-    policy::ip_address v4;
-    std::copy(b.begin() + 12, b.end(), v4.bytes.begin());
-    v4.v4 = true;
-    return v4;
-}
 
 inline std::string to_string(const policy::ip_address& a) {
     return std::string{policy::format_ip_address(a).view()};

@@ -10,6 +10,7 @@
 //
 // Beast needs Boost.Asio: build with GW_USE_BOOST_ASIO and GW_ASIO_SSL (gw::boost_asio_tls).
 
+#include <gw/gateway/peer_address.hpp>
 #include <gw/mgmt/request_parsing.hpp>
 #include <gw/policy/ip_network.hpp>
 #include <gw/transport/asio.hpp>
@@ -88,19 +89,8 @@ inline bool is_loopback(const net::ip::address& a) noexcept {
 }
 
 /// An address as the policies and audit records hold it (an IPv4-mapped one as IPv4).
-inline policy::ip_address policy_address(net::ip::address a) {
-    if (a.is_v6() && a.to_v6().is_v4_mapped())
-        a = net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6());
-    policy::ip_address out;
-    if (a.is_v4()) {
-        const auto b = a.to_v4().to_bytes();
-        std::copy(b.begin(), b.end(), out.bytes.begin());
-        out.v4 = true;
-    } else {
-        const auto b = a.to_v6().to_bytes();
-        std::copy(b.begin(), b.end(), out.bytes.begin());
-    }
-    return out;
+inline policy::ip_address policy_address(const net::ip::address& a) {
+    return gateway::unmapped(gateway::to_policy_address(a));
 }
 
 /// The headers of every answer: no script but the console's own, no framing, no sniffing, no

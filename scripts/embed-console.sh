@@ -1,6 +1,8 @@
 #!/bin/sh
 # Regenerates include/gw/mgmt/console_assets.hpp from the console's files in
-# include/gw/mgmt/console/ (index.html, console.js, console.css): edit those, then run this.
+# include/gw/mgmt/console/ (index.html, and every .js and .css file there, each served at
+# /NAME): edit those, then run this. A part of the console (the traffic monitor, the
+# configuration editor) brings its own script file.
 # tests/mgmt/console_assets.cpp fails while the header and the files differ.
 #
 # The files become C++ raw string literals byte for byte, so they must be printable ASCII,
@@ -13,7 +15,11 @@ dir=$root/include/gw/mgmt/console
 out=$root/include/gw/mgmt/console_assets.hpp
 delimiter=gw_asset
 
-for file in index.html console.js console.css; do
+files="index.html $(cd "$dir" && LC_ALL=C ls -- *.js *.css)"
+for file in $files; do
+    case $file in
+    *[!A-Za-z0-9._-]*) echo "embed-console: $file: a name is A-Z a-z 0-9 . _ -" >&2; exit 1 ;;
+    esac
     path=$dir/$file
     [ -f "$path" ] || { echo "embed-console: $path missing" >&2; exit 1; }
     if grep -q ")$delimiter\"" "$path"; then
@@ -27,11 +33,17 @@ for file in index.html console.js console.css; do
     fi
 done
 
+# The C++ name of a file's literal: console.js -> console_js.
+symbol() { printf '%s' "$1" | tr '.-' '__'; }
+
 literal() {
-    printf 'inline constexpr std::string_view %s = R"%s(' "$1" "$delimiter"
-    cat "$dir/$2"
+    printf 'inline constexpr std::string_view %s = R"%s(' "$(symbol "$1")" "$delimiter"
+    cat "$dir/$1"
     printf ')%s";\n' "$delimiter"
 }
+
+count=0
+for file in $files; do count=$((count + 1)); done
 
 tmp=$out.tmp.$$
 trap 'rm -f "$tmp"' EXIT
@@ -60,20 +72,28 @@ namespace detail::console {
 
 // clang-format off
 HEAD
-    literal index_html index.html
-    echo
-    literal console_js console.js
-    echo
-    literal console_css console.css
+    first=1
+    for file in $files; do
+        [ $first -eq 1 ] || echo
+        first=0
+        literal "$file"
+    done
     cat <<'TAIL'
 // clang-format on
 
 }  // namespace detail::console
 
-inline constexpr std::array<static_asset, 3> console_assets{{
-    {"/", "text/html; charset=utf-8", detail::console::index_html},
-    {"/console.js", "text/javascript; charset=utf-8", detail::console::console_js},
-    {"/console.css", "text/css; charset=utf-8", detail::console::console_css},
+TAIL
+    printf 'inline constexpr std::array<static_asset, %d> console_assets{{\n' "$count"
+    for file in $files; do
+        case $file in
+        index.html) path=/ type="text/html; charset=utf-8" ;;
+        *.js) path=/$file type="text/javascript; charset=utf-8" ;;
+        *.css) path=/$file type="text/css; charset=utf-8" ;;
+        esac
+        printf '    {"%s", "%s", detail::console::%s},\n' "$path" "$type" "$(symbol "$file")"
+    done
+    cat <<'TAIL'
 }};
 
 /// The asset served at `path` (without query string), or nullptr; "/index.html" is "/".

@@ -25,6 +25,8 @@ packages=(
   # the management console in a real browser (tests/mgmt/console_browser.py) and the syntax
   # check of its script
   chromium chromium-driver python3-selenium nodejs
+  # the decoder the pcap export of serial-line traffic is checked with (docs/management.md)
+  tshark
 )
 
 missing=()

@@ -24,9 +24,17 @@ public:
         const auto& text = record.text;
         // syslog priorities: error 3, warning 4, notice 5, info 6.
         const int priority = static_cast<int>(record.severity) + 2;
+        // Each line leaves in one fwrite: stderr is unbuffered, so a line written in pieces
+        // could be read (by journald, a pipe, a tail) half-finished.
+        std::string line;
+        line.reserve(text.size() + 48);
         if (journald_) {
-            std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(text.size()),
-                         text.data());
+            line += '<';
+            line += static_cast<char>('0' + priority);
+            line += '>';
+            line += text;
+            line += '\n';
+            std::fwrite(line.data(), 1, line.size(), stderr);
             return;
         }
         const std::time_t t = std::chrono::system_clock::to_time_t(record.time);
@@ -38,10 +46,15 @@ public:
         gmtime_r(&t, &utc);
         char stamp[32];
         std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
-        const auto word = to_string(record.severity);
-        std::fprintf(stderr, "%s.%03dZ %.*s: %.*s\n", stamp, static_cast<int>(ms),
-                     static_cast<int>(word.size()), word.data(), static_cast<int>(text.size()),
-                     text.data());
+        char millis[8];
+        std::snprintf(millis, sizeof millis, ".%03dZ ", static_cast<int>(ms));
+        line += stamp;
+        line += millis;
+        line += to_string(record.severity);
+        line += ": ";
+        line += text;
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stderr);
     }
 
 private:

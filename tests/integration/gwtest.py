@@ -210,8 +210,14 @@ class LogFile:
         except FileNotFoundError:
             return ""
 
-    def matches(self, pattern):
-        return list(re.finditer(pattern, self.text(), re.M))
+    def complete_lines(self):
+        """The text up to its last line break: a line the writer is still appending to is left
+        out, or a pattern ending in `$` would match its first half."""
+        text = self.text()
+        return text[:text.rfind("\n") + 1]
+
+    def matches(self, pattern, finished=False):
+        return list(re.finditer(pattern, self.text() if finished else self.complete_lines(), re.M))
 
     def count(self, pattern):
         return len(self.matches(pattern))
@@ -234,7 +240,7 @@ class LogFile:
                 return found[-1]
             if self.proc is not None and self.proc.poll() is not None:
                 # One last look: the line may have been written just before the exit.
-                found = self.matches(pattern)
+                found = self.matches(pattern, finished=True)
                 if len(found) > after:
                     return found[-1]
                 raise Failure("%s exited (%s) before %s appeared in %s" %

@@ -88,11 +88,12 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
 
 <main id="main" hidden>
   <nav aria-label="Console sections">
-    <button type="button" id="nav-dashboard" data-view="dashboard">Dashboard</button>
-    <button type="button" id="nav-status" data-view="status">Status</button>
-    <button type="button" id="nav-audit" data-view="audit">Audit log</button>
-    <button type="button" id="nav-accounts" data-view="accounts" data-admin hidden>Accounts</button>
-    <button type="button" id="nav-sessions" data-view="sessions" data-admin hidden>Sessions</button>
+    <button type="button" id="nav-dashboard" data-view="dashboard" data-section="status">Dashboard</button>
+    <button type="button" id="nav-status" data-view="status" data-section="status">Status</button>
+    <button type="button" id="nav-audit" data-view="audit" data-section="audit" hidden>Audit log</button>
+    <button type="button" id="nav-accounts" data-view="accounts" data-section="accounts" hidden>Accounts</button>
+    <button type="button" id="nav-sessions" data-view="sessions" data-section="accounts" hidden>Sessions</button>
+    <!-- the views of the console's other scripts: one button each, data-section their API section -->
   </nav>
 
   <section id="view-dashboard" class="view" hidden aria-labelledby="dashboard-title">
@@ -164,10 +165,119 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
 </html>
 )gw_asset";
 
+inline constexpr std::string_view console_css = R"gw_asset(/* gw gateway console: system fonts, no images, readable on a small screen. */
+:root {
+  --fg: #1b1f23;
+  --muted: #5a6270;
+  --bg: #f6f7f9;
+  --card: #ffffff;
+  --line: #d7dbe0;
+  --accent: #1f5fbf;
+  --pass: #1e7a34;
+  --fail: #b3261e;
+  --warn: #8a5a00;
+  color-scheme: light;
+}
+
+/* The page shows and hides its parts with the hidden attribute; nothing may override it. */
+[hidden] { display: none !important; }
+
+* { box-sizing: border-box; }
+
+body {
+  margin: 0;
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--fg);
+  background: var(--bg);
+}
+
+.bar {
+  display: flex;
+  align-items: center;
+  justify-content: space-between;
+  gap: 1rem;
+  padding: 0.5rem 1rem;
+  background: #20262e;
+  color: #fff;
+}
+.bar h1 { font-size: 1.1rem; margin: 0; }
+.who { display: flex; align-items: center; gap: 0.75rem; }
+
+.card {
+  max-width: 26rem;
+  margin: 2rem auto;
+  padding: 1.25rem 1.5rem;
+  background: var(--card);
+  border: 1px solid var(--line);
+  border-radius: 6px;
+}
+
+form label { display: block; margin-top: 0.75rem; font-weight: 600; }
+form input, form select { width: 100%; padding: 0.4rem 0.5rem; font: inherit; }
+form button[type="submit"] { margin-top: 1rem; }
+form.inline { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.5rem 1rem; }
+form.inline label { margin: 0; }
+form.inline input, form.inline select { width: auto; }
+
+button {
+  font: inherit;
+  padding: 0.35rem 0.9rem;
+  border: 1px solid var(--accent);
+  border-radius: 4px;
+  background: var(--accent);
+  color: #fff;
+  cursor: pointer;
+}
+button:disabled { opacity: 0.6; cursor: progress; }
+button.danger { background: var(--fail); border-color: var(--fail); }
+.bar button { background: transparent; border-color: #fff; }
+:focus-visible { outline: 3px solid #f0b400; outline-offset: 2px; }
+
+#notice { margin: 0.75rem 1rem; padding: 0.5rem 0.75rem; border-radius: 4px; }
+#notice.info { background: #e6f0ff; }
+#notice.error { background: #fde8e6; color: var(--fail); }
+.error { color: var(--fail); }
+.banner { padding: 0.5rem 0.75rem; background: #fff8e1; border-left: 4px solid var(--warn); white-space: pre-wrap; }
+
+main { padding: 0 1rem 2rem; }
+nav { display: flex; flex-wrap: wrap; gap: 0.5rem; padding: 0.75rem 0; border-bottom: 1px solid var(--line); }
+nav button { background: var(--card); color: var(--accent); }
+nav button[aria-current="page"] { background: var(--accent); color: #fff; }
+
+.tools { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 0.75rem; margin-bottom: 0.75rem; }
+.hint { color: var(--muted); font-size: 0.9rem; }
+
+table { border-collapse: collapse; width: 100%; margin-bottom: 1.25rem; background: var(--card); }
+caption { text-align: left; font-weight: 600; padding: 0.4rem 0; }
+th, td { border: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #eef1f4; }
+td { overflow-wrap: anywhere; }
+/* The status tables have many columns of short values: they scroll in their own box instead of
+   squeezing a column to one letter ("ye/s") and pushing the whole page sideways. */
+#status-view { overflow-x: auto; }
+#status-view td { overflow-wrap: normal; white-space: nowrap; }
+td.empty { color: var(--muted); font-style: italic; }
+
+.badge { display: inline-block; min-width: 3rem; padding: 0 0.4rem; border-radius: 3px; color: #fff; text-align: center; font-weight: 600; }
+.badge.pass { background: var(--pass); }
+.badge.fail { background: var(--fail); }
+.severity.error { color: var(--fail); font-weight: 600; }
+.severity.warning { color: var(--warn); font-weight: 600; }
+
+dl.pairs { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; margin: 0 0 1.25rem; }
+dl.pairs dt { font-weight: 600; }
+dl.pairs dd { margin: 0; overflow-wrap: anywhere; }
+)gw_asset";
+
 inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway console: a single page over the JSON API /api/v1 of the same origin.
 // Everything from the server is put into the page with textContent, never parsed as markup.
 // The session cookie is HttpOnly; the CSRF token every POST, PUT and DELETE carries is kept in
 // sessionStorage so that a reload of the tab keeps working.
+//
+// A part of the console kept in its own file (config.js, traffic.js, ...) adds a view through
+// window.gwConsole.register(name, {load, stop}); its nav button carries data-view=name and
+// data-section=the API section whose read right shows it. Those scripts run after this one
+// (all are deferred) and before start(), which waits for DOMContentLoaded.
 'use strict';
 
 (() => {
@@ -179,6 +289,7 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
     csrf: sessionStorage.getItem(csrfKey) || '',
     account: '',
     role: '',
+    rights: {},
     screen: '',
     view: '',
     statusTimer: 0,
@@ -314,6 +425,7 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
     for (const id of screens) $(id).hidden = id !== screen;
     $('session-bar').hidden = screen !== 'main';
     if (screen !== 'main') {
+      if (state.view && stoppers[state.view]) stoppers[state.view]();
       state.view = '';
       stopStatus();
     }
@@ -341,6 +453,7 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
     rememberCsrf(s.csrf_token);
     state.account = s.account || '';
     state.role = s.role || '';
+    state.rights = s.rights && typeof s.rights === 'object' ? s.rights : {};
     if (s.must_change_password) {
       showText('password-error', '');
       show('password-view');
@@ -350,13 +463,23 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
     showMain();
   }
 
-  function isAdministrator() {
-    return state.role === 'administrator';
+  // Whether the session's role has `right` ('read' or 'write') on an API section; the server
+  // checks again on every request, this only spares buttons that would be refused.
+  function can(section, right) {
+    const has = state.rights[section];
+    if (right === 'write') return has === 'write';
+    return has === 'read' || has === 'write';
+  }
+
+  function visible(view) {
+    const b = document.querySelector(`nav button[data-view="${view}"]`);
+    return b !== null && !b.hidden && loaders[view] !== undefined;
   }
 
   function showMain() {
     $('whoami').textContent = `${state.account} (${state.role})`;
-    for (const b of document.querySelectorAll('nav [data-admin]')) b.hidden = !isAdministrator();
+    for (const b of document.querySelectorAll('nav [data-section]'))
+      b.hidden = !can(b.dataset.section, 'read');
     show('main');
     showView('dashboard');
   }
@@ -379,9 +502,12 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
     accounts: loadAccounts,
     sessions: loadSessions,
   };
+  // The views of other files: what to call when the view is left.
+  const stoppers = {};
 
   function showView(view) {
-    if ((view === 'accounts' || view === 'sessions') && !isAdministrator()) view = 'dashboard';
+    if (!visible(view)) view = 'dashboard';
+    if (state.view && stoppers[state.view]) stoppers[state.view]();
     state.view = view;
     stopStatus();
     showText('notice', '');
@@ -750,112 +876,28 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
     }
   }
 
-  start();
+  // What the console's other scripts use.
+  window.gwConsole = Object.freeze({
+    api,
+    el,
+    button,
+    fillTable,
+    badge,
+    notice,
+    failed,
+    showText,
+    onSubmit,
+    can,
+    currentView: () => state.view,
+    register(view, part) {
+      loaders[view] = part.load;
+      if (part.stop) stoppers[view] = part.stop;
+    },
+  });
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
 })();
-)gw_asset";
-
-inline constexpr std::string_view console_css = R"gw_asset(/* gw gateway console: system fonts, no images, readable on a small screen. */
-:root {
-  --fg: #1b1f23;
-  --muted: #5a6270;
-  --bg: #f6f7f9;
-  --card: #ffffff;
-  --line: #d7dbe0;
-  --accent: #1f5fbf;
-  --pass: #1e7a34;
-  --fail: #b3261e;
-  --warn: #8a5a00;
-  color-scheme: light;
-}
-
-/* The page shows and hides its parts with the hidden attribute; nothing may override it. */
-[hidden] { display: none !important; }
-
-* { box-sizing: border-box; }
-
-body {
-  margin: 0;
-  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-  color: var(--fg);
-  background: var(--bg);
-}
-
-.bar {
-  display: flex;
-  align-items: center;
-  justify-content: space-between;
-  gap: 1rem;
-  padding: 0.5rem 1rem;
-  background: #20262e;
-  color: #fff;
-}
-.bar h1 { font-size: 1.1rem; margin: 0; }
-.who { display: flex; align-items: center; gap: 0.75rem; }
-
-.card {
-  max-width: 26rem;
-  margin: 2rem auto;
-  padding: 1.25rem 1.5rem;
-  background: var(--card);
-  border: 1px solid var(--line);
-  border-radius: 6px;
-}
-
-form label { display: block; margin-top: 0.75rem; font-weight: 600; }
-form input, form select { width: 100%; padding: 0.4rem 0.5rem; font: inherit; }
-form button[type="submit"] { margin-top: 1rem; }
-form.inline { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.5rem 1rem; }
-form.inline label { margin: 0; }
-form.inline input, form.inline select { width: auto; }
-
-button {
-  font: inherit;
-  padding: 0.35rem 0.9rem;
-  border: 1px solid var(--accent);
-  border-radius: 4px;
-  background: var(--accent);
-  color: #fff;
-  cursor: pointer;
-}
-button:disabled { opacity: 0.6; cursor: progress; }
-button.danger { background: var(--fail); border-color: var(--fail); }
-.bar button { background: transparent; border-color: #fff; }
-:focus-visible { outline: 3px solid #f0b400; outline-offset: 2px; }
-
-#notice { margin: 0.75rem 1rem; padding: 0.5rem 0.75rem; border-radius: 4px; }
-#notice.info { background: #e6f0ff; }
-#notice.error { background: #fde8e6; color: var(--fail); }
-.error { color: var(--fail); }
-.banner { padding: 0.5rem 0.75rem; background: #fff8e1; border-left: 4px solid var(--warn); white-space: pre-wrap; }
-
-main { padding: 0 1rem 2rem; }
-nav { display: flex; flex-wrap: wrap; gap: 0.5rem; padding: 0.75rem 0; border-bottom: 1px solid var(--line); }
-nav button { background: var(--card); color: var(--accent); }
-nav button[aria-current="page"] { background: var(--accent); color: #fff; }
-
-.tools { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 0.75rem; margin-bottom: 0.75rem; }
-.hint { color: var(--muted); font-size: 0.9rem; }
-
-table { border-collapse: collapse; width: 100%; margin-bottom: 1.25rem; background: var(--card); }
-caption { text-align: left; font-weight: 600; padding: 0.4rem 0; }
-th, td { border: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #eef1f4; }
-td { overflow-wrap: anywhere; }
-/* The status tables have many columns of short values: they scroll in their own box instead of
-   squeezing a column to one letter ("ye/s") and pushing the whole page sideways. */
-#status-view { overflow-x: auto; }
-#status-view td { overflow-wrap: normal; white-space: nowrap; }
-td.empty { color: var(--muted); font-style: italic; }
-
-.badge { display: inline-block; min-width: 3rem; padding: 0 0.4rem; border-radius: 3px; color: #fff; text-align: center; font-weight: 600; }
-.badge.pass { background: var(--pass); }
-.badge.fail { background: var(--fail); }
-.severity.error { color: var(--fail); font-weight: 600; }
-.severity.warning { color: var(--warn); font-weight: 600; }
-
-dl.pairs { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; margin: 0 0 1.25rem; }
-dl.pairs dt { font-weight: 600; }
-dl.pairs dd { margin: 0; overflow-wrap: anywhere; }
 )gw_asset";
 // clang-format on
 
@@ -863,8 +905,8 @@ dl.pairs dd { margin: 0; overflow-wrap: anywhere; }
 
 inline constexpr std::array<static_asset, 3> console_assets{{
     {"/", "text/html; charset=utf-8", detail::console::index_html},
-    {"/console.js", "text/javascript; charset=utf-8", detail::console::console_js},
     {"/console.css", "text/css; charset=utf-8", detail::console::console_css},
+    {"/console.js", "text/javascript; charset=utf-8", detail::console::console_js},
 }};
 
 /// The asset served at `path` (without query string), or nullptr; "/index.html" is "/".

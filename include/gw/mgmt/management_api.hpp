@@ -15,6 +15,7 @@
 
 #include <gw/gateway/capacity.hpp>
 #include <gw/gateway/steady_clock.hpp>
+#include <gw/mgmt/api_extension.hpp>
 #include <gw/mgmt/console_assets.hpp>
 #include <gw/mgmt/https_server.hpp>
 #include <gw/mgmt/request_parsing.hpp>
@@ -73,6 +74,9 @@ struct api_hooks {
     std::function<void(const policy::audit_event&)> audit;    ///< io thread
     /// The first administrator exists: open the console where the configuration says.
     std::function<void()> first_administrator;
+    /// The rights of a role that is not built in (custom roles); nullopt: no such role, which
+    /// leaves its sessions no right at all.
+    std::function<std::optional<role_rights>(std::string_view role)> custom_role;
 };
 
 enum class metrics_access : std::uint8_t { session, open, off };
@@ -119,6 +123,20 @@ public:
     void end_sessions_of(std::string_view account) { sessions_.remove_account(account); }
 
     const api_settings& settings() const noexcept { return settings_; }
+
+    /// Adds the endpoints of a part of the API kept elsewhere (api_extension.hpp); before the
+    /// server starts, on the io thread.
+    void add_endpoint(api_endpoint e) { endpoints_.push_back(std::move(e)); }
+
+    /// The rights of a role by name: built in, custom, or none at all.
+    role_rights rights_of(std::string_view role) const {
+        if (role == to_string(security::console_role::administrator)) return administrator_rights();
+        if (role == to_string(security::console_role::operator_)) return operator_rights();
+        if (hooks_.custom_role) {
+            if (auto r = hooks_.custom_role(role)) return *r;
+        }
+        return {};
+    }
 
 private:
     /// A request being answered.
@@ -196,19 +214,36 @@ private:
         // A password that must change allows nothing else.
         if (must_change(session.account))
             return c.respond(error(http::status::forbidden, c, "change your password first"));
-        if (rest == "status" && method == http::verb::get) {
+        // From here on, the role's right on the endpoint's section.
+        const auto rights = rights_of(session.role);
+        const auto needed = needed_right(method);
+        const auto refuse = [&](api_section section) {
+            c.respond(error(http::status::forbidden, c,
+                            "your role has no " + std::string{to_string(needed)} + " right on " +
+                                std::string{to_string(section)}));
+        };
+        if (rest == "status" || rest == "dashboard") {
+            if (!rights.allows(api_section::status, needed)) return refuse(api_section::status);
+            if (method != http::verb::get)
+                return c.respond(error(http::status::method_not_allowed, c, "method not allowed"));
+            if (rest == "dashboard") return dashboard(c);
             return c.respond(
                 json(http::status::ok, c, hooks_.status_json ? hooks_.status_json() : "{}"));
         }
-        if (rest == "audit" && method == http::verb::get) return audit_log(c);
-        if (rest == "dashboard" && method == http::verb::get) return dashboard(c);
-
-        // Administrators only from here.
-        const bool admin = session.role == to_string(security::console_role::administrator);
+        if (rest == "audit") {
+            if (!rights.allows(api_section::audit, needed)) return refuse(api_section::audit);
+            if (method != http::verb::get)
+                return c.respond(error(http::status::method_not_allowed, c, "method not allowed"));
+            return audit_log(c);
+        }
+        if (const auto* e = find_endpoint(endpoints_, rest)) {
+            if (!rights.allows(e->section, needed)) return refuse(e->section);
+            return extension(c, session, *e);
+        }
         const bool known = rest == "accounts" || rest.starts_with("accounts/") ||
                            rest == "sessions" || rest.starts_with("sessions/");
         if (!known) return c.respond(error(http::status::not_found, c, "not found"));
-        if (!admin) return c.respond(error(http::status::forbidden, c, "an administrator's right"));
+        if (!rights.allows(api_section::accounts, needed)) return refuse(api_section::accounts);
         if (rest == "accounts" && method == http::verb::get) return list_accounts(c);
         if (rest == "accounts" && method == http::verb::post) return create_account(c, session);
         if (rest.starts_with("accounts/")) {
@@ -229,6 +264,27 @@ private:
         if (rest.starts_with("sessions/") && method == http::verb::delete_)
             return end_session(c, session, rest.substr(9));
         return c.respond(error(http::status::method_not_allowed, c, "method not allowed"));
+    }
+
+    /// Hands a checked request to an extension's endpoint.
+    void extension(call& c, const security::login_session& s, const api_endpoint& e) {
+        const std::string_view target = c.req.target();
+        const auto q = target.find('?');
+        api_call a;
+        a.path = c.path.substr(8);
+        a.query = q == std::string_view::npos ? std::string{} : std::string{target.substr(q + 1)};
+        a.request = std::move(c.req);
+        a.context = c.ctx;
+        a.account = s.account;
+        a.role = s.role;
+        a.respond = std::move(c.respond);
+        a.audit = [this, peer = c.ctx.peer, role = s.role](
+                      policy::event_kind kind, policy::event_severity severity,
+                      policy::event_outcome outcome, std::string_view detail,
+                      policy::event_category category) {
+            record(peer, kind, severity, outcome, role, detail, category);
+        };
+        e.handle(std::move(a));
     }
 
     // ---- sessions, CSRF --------------------------------------------------------------------
@@ -328,6 +384,12 @@ private:
     void event(const call& c, policy::event_kind kind, policy::event_severity severity,
                policy::event_outcome outcome, std::string_view role, std::string_view detail,
                policy::event_category category = policy::event_category::security) {
+        record(c.ctx.peer, kind, severity, outcome, role, detail, category);
+    }
+
+    void record(const tcp::endpoint& peer, policy::event_kind kind, policy::event_severity severity,
+                policy::event_outcome outcome, std::string_view role, std::string_view detail,
+                policy::event_category category) {
         if (!hooks_.audit) return;
         policy::audit_event e;
         e.time = gateway::steady_clock{}.now();
@@ -335,8 +397,8 @@ private:
         e.category = category;
         e.severity = severity;
         e.outcome = outcome;
-        e.peer = policy_address(c.ctx.peer.address());
-        e.peer_port = c.ctx.peer.port();
+        e.peer = policy_address(peer.address());
+        e.peer_port = peer.port();
         (void)e.role.assign(role.substr(0, e.role.capacity()));
         policy::set_detail(e.detail, detail);
         hooks_.audit(e);
@@ -520,6 +582,7 @@ private:
         boost::json::object o;
         o["account"] = name;
         o["role"] = role;
+        o["rights"] = rights_json(role);
         o["csrf_token"] = s->csrf_token;
         o["must_change_password"] = a->must_change || expired(*a);
         if (const auto days = expires_in_days(*a)) {
@@ -551,10 +614,20 @@ private:
         c.respond(std::move(r));
     }
 
+    /// {"status": "read", ...}: what the console shows this session.
+    boost::json::object rights_json(std::string_view role) const {
+        const auto r = rights_of(role);
+        boost::json::object o;
+        for (std::size_t i = 0; i < api_section_count; ++i)
+            o[api_section_names[i]] = to_string(r.rights[i]);
+        return o;
+    }
+
     void session_info(call& c, const security::login_session& s) {
         boost::json::object o;
         o["account"] = s.account;
         o["role"] = s.role;
+        o["rights"] = rights_json(s.role);
         o["csrf_token"] = s.csrf_token;
         o["must_change_password"] = must_change(s.account);
         c.respond(json(http::status::ok, c, boost::json::serialize(o)));
@@ -836,6 +909,7 @@ private:
     security::work_queue& worker_;
     api_settings settings_;
     api_hooks hooks_;
+    std::vector<api_endpoint> endpoints_;
     /// Results posted back after this API is gone find it false (shutdown order).
     std::shared_ptr<bool> alive_;
 };

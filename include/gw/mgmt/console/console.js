@@ -2,6 +2,11 @@
 // Everything from the server is put into the page with textContent, never parsed as markup.
 // The session cookie is HttpOnly; the CSRF token every POST, PUT and DELETE carries is kept in
 // sessionStorage so that a reload of the tab keeps working.
+//
+// A part of the console kept in its own file (config.js, traffic.js, ...) adds a view through
+// window.gwConsole.register(name, {load, stop}); its nav button carries data-view=name and
+// data-section=the API section whose read right shows it. Those scripts run after this one
+// (all are deferred) and before start(), which waits for DOMContentLoaded.
 'use strict';
 
 (() => {
@@ -13,6 +18,7 @@
     csrf: sessionStorage.getItem(csrfKey) || '',
     account: '',
     role: '',
+    rights: {},
     screen: '',
     view: '',
     statusTimer: 0,
@@ -148,6 +154,7 @@
     for (const id of screens) $(id).hidden = id !== screen;
     $('session-bar').hidden = screen !== 'main';
     if (screen !== 'main') {
+      if (state.view && stoppers[state.view]) stoppers[state.view]();
       state.view = '';
       stopStatus();
     }
@@ -175,6 +182,7 @@
     rememberCsrf(s.csrf_token);
     state.account = s.account || '';
     state.role = s.role || '';
+    state.rights = s.rights && typeof s.rights === 'object' ? s.rights : {};
     if (s.must_change_password) {
       showText('password-error', '');
       show('password-view');
@@ -184,13 +192,23 @@
     showMain();
   }
 
-  function isAdministrator() {
-    return state.role === 'administrator';
+  // Whether the session's role has `right` ('read' or 'write') on an API section; the server
+  // checks again on every request, this only spares buttons that would be refused.
+  function can(section, right) {
+    const has = state.rights[section];
+    if (right === 'write') return has === 'write';
+    return has === 'read' || has === 'write';
+  }
+
+  function visible(view) {
+    const b = document.querySelector(`nav button[data-view="${view}"]`);
+    return b !== null && !b.hidden && loaders[view] !== undefined;
   }
 
   function showMain() {
     $('whoami').textContent = `${state.account} (${state.role})`;
-    for (const b of document.querySelectorAll('nav [data-admin]')) b.hidden = !isAdministrator();
+    for (const b of document.querySelectorAll('nav [data-section]'))
+      b.hidden = !can(b.dataset.section, 'read');
     show('main');
     showView('dashboard');
   }
@@ -213,9 +231,12 @@
     accounts: loadAccounts,
     sessions: loadSessions,
   };
+  // The views of other files: what to call when the view is left.
+  const stoppers = {};
 
   function showView(view) {
-    if ((view === 'accounts' || view === 'sessions') && !isAdministrator()) view = 'dashboard';
+    if (!visible(view)) view = 'dashboard';
+    if (state.view && stoppers[state.view]) stoppers[state.view]();
     state.view = view;
     stopStatus();
     showText('notice', '');
@@ -584,5 +605,25 @@
     }
   }
 
-  start();
+  // What the console's other scripts use.
+  window.gwConsole = Object.freeze({
+    api,
+    el,
+    button,
+    fillTable,
+    badge,
+    notice,
+    failed,
+    showText,
+    onSubmit,
+    can,
+    currentView: () => state.view,
+    register(view, part) {
+      loaders[view] = part.load;
+      if (part.stop) stoppers[view] = part.stop;
+    },
+  });
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
 })();

@@ -191,11 +191,18 @@ with gwtest.Env(__doc__) as env:
     env.check(status == 204, "the operator changes the password (%s)" % status)
     status, _, _ = op.request("GET", "/api/v1/status")
     env.check(status == 200, "then the operator reads the status (%s)" % status)
+    status, _, j = op.json("GET", "/api/v1/session")
+    rights = (j or {}).get("rights", {})
+    env.check(status == 200 and rights.get("accounts") == "none" and rights.get("lines") == "write"
+              and rights.get("security") == "read",
+              "the operator's session lists its rights: accounts none, lines write, security read "
+              "(%s)" % rights)
     for method, path in (("GET", "/api/v1/accounts"), ("GET", "/api/v1/sessions"),
                          ("POST", "/api/v1/accounts"), ("DELETE", "/api/v1/accounts/admin"),
                          ("POST", "/api/v1/accounts/admin/unlock")):
-        status, _, _ = op.request(method, path, body={} if method == "POST" else None)
-        env.check(status == 403, "operator: %s %s: 403 (%s)" % (method, path, status))
+        status, _, j = op.json(method, path, body={} if method == "POST" else None)
+        env.check(status == 403 and "right on accounts" in (j or {}).get("error", ""),
+                  "operator: %s %s: 403, no right on accounts (%s %s)" % (method, path, status, j))
 
     # ---- brute force on the operator account, from another source address
     attacker = Console(port, cert, source="127.0.0.5")

@@ -27,6 +27,13 @@ ASSETS = {"/": ("index.html", "text/html; charset=utf-8"),
           "/index.html": ("index.html", "text/html; charset=utf-8"),
           "/console.js": ("console.js", "text/javascript; charset=utf-8"),
           "/console.css": ("console.css", "text/css; charset=utf-8")}
+# The rights the real API gives each built-in role (gw/mgmt/api_extension.hpp).
+RIGHTS = {
+    "administrator": {k: "write" for k in
+                      ("status", "audit", "monitor", "lines", "services", "security", "accounts")},
+    "operator": {"status": "read", "audit": "read", "monitor": "read", "lines": "write",
+                 "services": "read", "security": "read", "accounts": "none"},
+}
 
 
 class Model:
@@ -120,7 +127,8 @@ def make_handler(asset_dir, model):
                                  "created": time.time()}
                 a["last_login"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
                 return self.reply(
-                    200, {"account": a["name"], "role": a["role"], "csrf_token": csrf,
+                    200, {"account": a["name"], "role": a["role"], "rights": RIGHTS[a["role"]],
+                          "csrf_token": csrf,
                           "must_change_password": a["must_change_password"],
                           "password_expires_in_days": 5},
                     [("Set-Cookie", f"gw_session={sid}; HttpOnly; Path=/; SameSite=Strict")])
@@ -135,7 +143,7 @@ def make_handler(asset_dir, model):
             a = accounts[s["account"]]
             if p == "/api/v1/session":
                 return self.reply(200, {"account": s["account"], "role": s["role"],
-                                        "csrf_token": s["csrf"],
+                                        "rights": RIGHTS[s["role"]], "csrf_token": s["csrf"],
                                         "must_change_password": a["must_change_password"]})
             if p == "/api/v1/logout" and m == "POST":
                 del sessions[sid]

@@ -8,6 +8,7 @@
 
 #include "audit_cli.hpp"
 #include "audit_runtime.hpp"
+#include "config_editor.hpp"
 #include "demo_pki.hpp"
 #include "embedded_simulator.hpp"
 #include "logging.hpp"
@@ -29,6 +30,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -434,16 +436,22 @@ int main(int argc, char** argv) {
     }
     if (opts.audit_verify) return gw::examples::verify_audit_log(state_dir);
     const bool embedded_default = !opts.config_path && !opts.serial;
+    // What the console saves when the embedded default runs, and what starts then if present.
+    const std::string saved_config = state_dir + "/gateway.json";
     using loaded_config = std::variant<gw::config::gateway_config, gw::config::config_error>;
+    // As in the file: relative paths are resolved (in the state directory) when applied, so
+    // that what the console saves is what the file said.
     const auto load = [&]() -> loaded_config {
-        loaded_config loaded =
-            opts.config_path ? gw::config::load_config_file(*opts.config_path)
-            : opts.serial
-                ? loaded_config{config_from_flags(opts)}
-                : gw::config::parse_config(gw::config::default_config_text(), "<embedded default>");
-        if (auto* c = std::get_if<gw::config::gateway_config>(&loaded))
-            resolve_paths(*c, state_dir);
-        return loaded;
+        if (opts.config_path) return gw::config::load_config_file(*opts.config_path);
+        if (opts.serial) return loaded_config{config_from_flags(opts)};
+        std::error_code ec;
+        if (std::filesystem::exists(saved_config, ec))
+            return gw::config::load_config_file(saved_config);
+        return gw::config::parse_config(gw::config::default_config_text(), "<embedded default>");
+    };
+    const auto resolved = [&](gw::config::gateway_config c) {
+        resolve_paths(c, state_dir);
+        return c;
     };
     // The built-in default's modbus_tls listener needs certificates: made once, kept.
     if (embedded_default) {
@@ -457,7 +465,8 @@ int main(int argc, char** argv) {
         std::cerr << error->to_string() << "\n";
         return 1;
     }
-    const auto config = std::get<gw::config::gateway_config>(std::move(loaded));
+    const auto file_config = std::get<gw::config::gateway_config>(std::move(loaded));
+    const auto config = resolved(file_config);
     if (opts.create_admin) return gw::examples::create_admin(config, state_dir, *opts.create_admin);
     if (opts.security_check) return gw::examples::security_check(config, state_dir);
 
@@ -551,6 +560,49 @@ int main(int argc, char** argv) {
         log(gw::policy::event_severity::error, error);
         return 1;
     }
+
+    // A new configuration (a reload or the console's editor) on the running gateway: "" or why
+    // it was refused, the running one unchanged.
+    const auto apply_config = [&](const gw::config::gateway_config& unresolved) -> std::string {
+        const auto n = resolved(unresolved);
+        if (!(n.audit == config.audit) || !(n.management == config.management)) {
+            // The trail and the console run as they started (the store, syslog connections,
+            // the console's certificate and accounts): a change the reload cannot apply is
+            // refused, never ignored.
+            std::string why = !(n.audit == config.audit)
+                                  ? "audit settings changed: restart to apply"
+                                  : "management settings changed: restart to apply";
+            gw::policy::audit_event e;
+            e.time = gw::gateway::steady_clock{}.now();
+            e.kind = gw::policy::event_kind::config_rejected;
+            e.category = gw::policy::event_category::system;
+            e.severity = gw::policy::event_severity::warning;
+            gw::policy::set_detail(e.detail, why);
+            audit.push(e, {});
+            return why;
+        }
+        if (auto refused = gateway.reload(plan_of(n)); !refused.empty()) return refused;
+        // The accessible IP list's additional restrictions reach the console too.
+        console.set_accessible_ip_list(n.accessible_ip_list);
+        if (!opts.log_level) gateway.set_log_level(severity_of(n.log.level));
+        return {};
+    };
+    gw::examples::config_editor::origin where;
+    if (opts.config_path) {
+        where.file = where.label = *opts.config_path;
+    } else if (opts.serial) {
+        where.label = "the command line";
+        where.why_not =
+            "the configuration comes from the command line (--serial): start gw_gateway with "
+            "--config FILE to edit it in the console";
+    } else {
+        where.file = where.label = saved_config;
+    }
+    gw::examples::config_editor editor{
+        io, file_config, where, apply_config,
+        [&console](std::function<void()> job) { return console.post_work(std::move(job)); }};
+    for (auto& e : editor.endpoints())
+        console.add_endpoint(std::move(e));
     if (embedded_default) {
         const std::string pki = state_dir + "/pki/";
         std::cout << "gw_gateway: embedded default running (simulated RTU device, units 1-3).\n"
@@ -571,6 +623,12 @@ int main(int argc, char** argv) {
                                              : "first run: create the administrator there, or "
                                                "with gw_gateway --create-admin NAME")
                   << ")\n"
+                     "Configuration: "
+                  << (std::filesystem::exists(saved_config)
+                          ? saved_config + " (saved from the console)"
+                          : std::string{"the embedded default "
+                                        "(gw_gateway --print-default-config)"})
+                  << "\n"
                      "Stop with Ctrl-C.\n";
     }
     audit.flush();  // the start-up records are stored before "ready"
@@ -594,35 +652,14 @@ int main(int argc, char** argv) {
             if (const auto* error = std::get_if<gw::config::config_error>(&next)) {
                 log(gw::policy::event_severity::error,
                     "reload refused, configuration unchanged: " + error->to_string());
-            } else if (const auto& n = std::get<gw::config::gateway_config>(next);
-                       !(n.audit == config.audit) || !(n.management == config.management)) {
-                // The trail and the console run as they started (the store, syslog
-                // connections, the console's certificate and accounts): a change the reload
-                // cannot apply is refused, never ignored.
-                const std::string why = !(n.audit == config.audit)
-                                            ? "audit settings changed: restart to apply"
-                                            : "management settings changed: restart to apply";
+            } else if (const auto refused =
+                           apply_config(std::get<gw::config::gateway_config>(next));
+                       !refused.empty()) {
                 log(gw::policy::event_severity::error,
-                    "reload refused, configuration unchanged: " + why);
-                gw::policy::audit_event e;
-                e.time = gw::gateway::steady_clock{}.now();
-                e.kind = gw::policy::event_kind::config_rejected;
-                e.category = gw::policy::event_category::system;
-                e.severity = gw::policy::event_severity::warning;
-                gw::policy::set_detail(e.detail, why);
-                audit.push(e, {});
+                    "reload refused, configuration unchanged: " + refused);
             } else {
-                const auto refused =
-                    gateway.reload(plan_of(std::get<gw::config::gateway_config>(next)));
-                if (refused.empty()) {
-                    // The accessible IP list's additional restrictions reach the console too.
-                    console.set_accessible_ip_list(
-                        std::get<gw::config::gateway_config>(next).accessible_ip_list);
-                    log(gw::policy::event_severity::notice, "configuration reloaded");
-                } else {
-                    log(gw::policy::event_severity::error,
-                        "reload refused, configuration unchanged: " + refused);
-                }
+                editor.reloaded(std::get<gw::config::gateway_config>(std::move(next)));
+                log(gw::policy::event_severity::notice, "configuration reloaded");
             }
         } else if (signal == SIGUSR1) {
             write_status();

@@ -329,6 +329,17 @@ public:
                  "the previous one");
     }
 
+    /// An endpoint kept outside the API (the configuration editor, ...); after start().
+    void add_endpoint(mgmt::api_endpoint e) {
+        if (api_) api_->add_endpoint(std::move(e));
+    }
+
+    /// A blocking job (disk) for the console's worker thread; false when its queue is full
+    /// or the console does not run.
+    bool post_work(std::function<void()> job) {
+        return worker_ != nullptr && worker_->try_post(std::move(job));
+    }
+
     /// The io thread stopped: end the worker (its results are dropped), close the server.
     void stop() {
         if (server_) server_->stop();

@@ -6,6 +6,9 @@
   2. the login page shows management.login_message; admin logs in: the main view, #whoami
   3. the dashboard lists its criteria (the self-signed console certificate fails), the status
      view the channel table, the audit log view login_succeeded and account_created
+  3d. configuration: admin edits the routes in the Configuration view; a route to a channel
+     that does not exist is refused with its JSON path shown, then the route 4-6 -> sim2 is
+     applied and a real Modbus read of unit 5 through the gateway is answered by sim2
   4. accounts: admin adds the operator "op" with an initial password, logs out
   5. op logs in: the forced password change, then the main view without Accounts (and the
      accounts API answers the page 403)
@@ -53,7 +56,7 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:
     if os.path.realpath(sys.executable) != os.path.realpath(gwtest.PYTHON) and \
             os.access(gwtest.PYTHON, os.X_OK) and "GW_CONSOLE_BROWSER_REEXEC" not in os.environ:
@@ -126,9 +129,10 @@ with gwtest.Env(__doc__) as env:
     shots = os.path.abspath(_own.screenshots or env.dir)
     os.makedirs(shots, exist_ok=True)
     sim = env.simulator("--units", "1-3")
+    sim2 = env.simulator("--units", "4-6", name="sim2")
     port = gwtest.free_port()
     config = {
-        "channels": [gwtest.serial_channel("sim", sim.link)],
+        "channels": [gwtest.serial_channel("sim", sim.link), gwtest.serial_channel("sim2", sim2.link)],
         "listeners": [gwtest.tcp_listener("modbus")],
         "routes": [{"units": "1-3", "channel": "sim"}],
         "management": {"port": port, "login_message": LOGIN_MESSAGE,
@@ -305,6 +309,34 @@ with gwtest.Env(__doc__) as env:
                  "login_succeeded and account_created in the audit log"):
             env.check(True, "audit log view: login_succeeded and account_created")
         shot("03c-audit-log")
+
+        # ---- 3d. configuration: a route edited in the page reaches a real Modbus read
+        with gwtest.Master(gw.port("modbus")) as m:
+            env.check(gwtest.exception_of(m.request(5, gwtest.read_holding(0, 3))) is not None,
+                      "before the edit unit 5 has no route: an exception")
+        click("nav-config")
+        must(lambda _: [o.text for o in Select(d.find_element(By.ID, "config-key")).options][:2]
+             == ["channels", "routes"], "the configuration's keys")
+        Select(d.find_element(By.ID, "config-key")).select_by_visible_text("routes")
+        must(lambda _: '"1-3"' in d.find_element(By.ID, "config-value").get_attribute("value"),
+             "the running routes in the editor")
+        n = len(statuses("/api/v1/config/routes"))
+        route = '[{"units": "1-3", "channel": "sim"}, {"units": "4-6", "channel": "%s"}]'
+        type_into("config-value", route % "nosuch")
+        click("config-save")
+        if until(shown("config-error"), "the refusal of a route to an unknown channel"):
+            env.check("routes[1].channel" in text("config-error") and
+                      422 in statuses("/api/v1/config/routes")[n:],
+                      "the page shows the refused value's path: %r" % text("config-error"))
+        shot("03d-config-refused")
+        type_into("config-value", route % "sim2")
+        click("config-save")
+        until(text_in("notice", "routes applied and saved"), "the notice 'routes applied and saved'")
+        with gwtest.Master(gw.port("modbus")) as m:
+            values = gwtest.registers(m.request(5, gwtest.read_holding(0, 3)))
+        env.check(values is not None and any(u == 5 for u, _, _ in sim2.wait_requests(1)),
+                  "after the edit a real read of unit 5 is answered by sim2 (%s)" % values)
+        shot("03e-config-route-applied")
 
         # ---- 4. accounts: add the operator
         click("nav-accounts")

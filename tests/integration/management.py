@@ -22,7 +22,6 @@ over HTTPS, verified against the self-signed certificate the gateway made in its
   --security-check exits 1 naming the failed criterion; --create-admin refuses once accounts
       exist and applies the password policy
 """
-import http.client
 import json
 import os
 import socket
@@ -31,53 +30,9 @@ import stat
 import subprocess
 
 import gwtest
+from console_client import Console
 
 MAX_FAILURES = 3
-
-
-class Console:
-    def __init__(self, port, cafile, source="127.0.0.1"):
-        self.port = port
-        self.source = source
-        self.ctx = ssl.create_default_context(cafile=cafile)
-        self.cookie = None
-        self.token = None
-
-    def request(self, method, path, body=None, headers=None, cookie=True, token=True):
-        h = dict(headers or {})
-        data = None
-        if body is not None:
-            data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-            h.setdefault("Content-Type", "application/json")
-        if cookie and self.cookie:
-            h.setdefault("Cookie", "__Host-gw_session=" + self.cookie)
-        if token and self.token and method != "GET":
-            h.setdefault("X-CSRF-Token", self.token)
-        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx,
-                                        timeout=gwtest.WAIT_S, source_address=(self.source, 0))
-        try:
-            c.request(method, path, body=data, headers=h)
-            r = c.getresponse()
-            text = r.read()
-            return r.status, dict(r.getheaders()), text
-        finally:
-            c.close()
-
-    def json(self, method, path, body=None, **kw):
-        status, headers, text = self.request(method, path, body, **kw)
-        try:
-            return status, headers, json.loads(text) if text else None
-        except ValueError:
-            return status, headers, None
-
-    def login(self, name, password):
-        status, headers, j = self.json("POST", "/api/v1/login", {"name": name,
-                                                                 "password": password})
-        if status == 200:
-            cookie = headers.get("Set-Cookie", "")
-            self.cookie = cookie.split(";")[0].split("=", 1)[1]
-            self.token = j["csrf_token"]
-        return status, headers, j
 
 
 with gwtest.Env(__doc__) as env:

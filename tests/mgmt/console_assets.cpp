@@ -77,14 +77,26 @@ bool contains(std::string_view text, std::string_view part) {
     return text.find(part) != std::string_view::npos;
 }
 
+/// The embedded scripts, console.js first, as the page must load them.
+std::vector<std::string> script_paths() {
+    std::vector<std::string> out{"/console.js"};
+    for (const auto& a : gw::mgmt::console_assets) {
+        const std::string path{a.path};
+        if (path.ends_with(".js") && path != "/console.js") out.push_back(path);
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("console assets: the header holds the files' bytes") {
     const struct {
         const char* path;
         const char* file;
-    } expected[] = {
-        {"/", "index.html"}, {"/console.js", "console.js"}, {"/console.css", "console.css"}};
+    } expected[] = {{"/", "index.html"},
+                    {"/console.js", "console.js"},
+                    {"/config.js", "config.js"},
+                    {"/console.css", "console.css"}};
     for (const auto& e : expected) {
         CAPTURE(e.file);
         const auto* asset = gw::mgmt::find_asset(e.path);
@@ -124,50 +136,40 @@ TEST_CASE("console assets: the page has no inline script, style or event handler
         CHECK_FALSE(tag.rfind("<style", 0) == 0);
         if (tag.rfind("<script", 0) == 0) ++scripts;
     }
-    CHECK(scripts == 1);
-    // The one script element is external and empty.
+    // Every script element is external, empty and one of the embedded scripts; console.js
+    // first (the others register with it).
+    CHECK(scripts == static_cast<int>(script_paths().size()));
     const auto lowered = lower(html);
-    const auto open = lowered.find("<script");
-    const auto close = lowered.find('>', open);
-    CHECK(lowered.substr(close + 1, 9) == "</script>");
-    CHECK(contains(lowered.substr(open, close - open), "src=\"/console.js\""));
+    std::size_t open = 0;
+    for (const auto& path : script_paths()) {
+        CAPTURE(path);
+        open = lowered.find("<script", open);
+        REQUIRE(open != std::string::npos);
+        const auto close = lowered.find('>', open);
+        CHECK(lowered.substr(close + 1, 9) == "</script>");
+        CHECK(contains(lowered.substr(open, close - open), "src=\"" + path + "\""));
+        open = close;
+    }
     CHECK(contains(html, "<link rel=\"stylesheet\" href=\"/console.css\">"));
 }
 
 TEST_CASE("console assets: the page has the ids the console script and its tests use") {
     const std::string html{gw::mgmt::find_asset("/")->body};
-    const std::string js{gw::mgmt::find_asset("/console.js")->body};
-    for (const char* id : {"setup-form",
-                           "setup-name",
-                           "setup-password",
-                           "setup-confirm",
-                           "setup-submit",
-                           "login-message",
-                           "login-form",
-                           "login-name",
-                           "login-password",
-                           "login-submit",
-                           "login-error",
-                           "password-form",
-                           "password-current",
-                           "password-new",
-                           "password-confirm",
-                           "password-submit",
-                           "password-error",
-                           "main",
-                           "whoami",
-                           "logout",
-                           "nav-dashboard",
-                           "nav-status",
-                           "nav-audit",
-                           "nav-accounts",
-                           "nav-sessions",
-                           "dashboard-table",
-                           "status-view",
-                           "audit-table",
-                           "accounts-table",
-                           "sessions-table",
-                           "notice"}) {
+    std::string js;
+    for (const auto& path : script_paths())
+        js += gw::mgmt::find_asset(path)->body;
+    for (const char* id : {"setup-form",       "setup-name",      "setup-password",
+                           "setup-confirm",    "setup-submit",    "login-message",
+                           "login-form",       "login-name",      "login-password",
+                           "login-submit",     "login-error",     "password-form",
+                           "password-current", "password-new",    "password-confirm",
+                           "password-submit",  "password-error",  "main",
+                           "whoami",           "logout",          "nav-dashboard",
+                           "nav-status",       "nav-audit",       "nav-accounts",
+                           "nav-sessions",     "dashboard-table", "status-view",
+                           "audit-table",      "accounts-table",  "sessions-table",
+                           "nav-config",       "config-key",      "config-value",
+                           "config-save",      "config-error",    "notice"}) {
         CAPTURE(id);
         CHECK(contains(html, std::string{"id=\""} + id + "\""));
     }
@@ -185,13 +187,17 @@ TEST_CASE("console assets: the page has the ids the console script and its tests
     CHECK(lookups > 30);
 }
 
-TEST_CASE("console assets: the script never turns server data into markup or code") {
-    const std::string js{gw::mgmt::find_asset("/console.js")->body};
-    for (const char* banned : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
-                               "eval(", "new Function", "localStorage"}) {
-        CAPTURE(banned);
-        CHECK_FALSE(contains(js, banned));
+TEST_CASE("console assets: no script turns server data into markup or code") {
+    for (const auto& path : script_paths()) {
+        CAPTURE(path);
+        const std::string js{gw::mgmt::find_asset(path)->body};
+        for (const char* banned : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                                   "eval(", "new Function", "localStorage"}) {
+            CAPTURE(banned);
+            CHECK_FALSE(contains(js, banned));
+        }
     }
-    CHECK(contains(js, "textContent"));
-    CHECK(contains(js, "'X-CSRF-Token'"));
+    const std::string main_js{gw::mgmt::find_asset("/console.js")->body};
+    CHECK(contains(main_js, "textContent"));
+    CHECK(contains(main_js, "'X-CSRF-Token'"));
 }

@@ -29,6 +29,7 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
 <title>gw gateway console</title>
 <link rel="stylesheet" href="/console.css">
 <script src="/console.js" defer></script>
+<script src="/config.js" defer></script>
 </head>
 <body>
 <header class="bar">
@@ -94,6 +95,7 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
     <button type="button" id="nav-accounts" data-view="accounts" data-section="accounts" hidden>Accounts</button>
     <button type="button" id="nav-sessions" data-view="sessions" data-section="accounts" hidden>Sessions</button>
     <!-- the views of the console's other scripts: one button each, data-section their API section -->
+    <button type="button" id="nav-config" data-view="config" data-section="status" hidden>Configuration</button>
   </nav>
 
   <section id="view-dashboard" class="view" hidden aria-labelledby="dashboard-title">
@@ -160,9 +162,118 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
     <h2 id="sessions-title">Sessions</h2>
     <table id="sessions-table"><thead></thead><tbody></tbody></table>
   </section>
+  <section id="view-config" class="view" hidden aria-labelledby="config-title">
+    <h2 id="config-title">Configuration</h2>
+    <form id="config-form" method="post">
+      <div class="tools">
+        <label for="config-key">Setting</label>
+        <select id="config-key"></select>
+        <button type="button" id="config-revert">Reload</button>
+      </div>
+      <p id="config-hint" class="hint" hidden></p>
+      <label for="config-value">Value (JSON, as in the configuration file)</label>
+      <textarea id="config-value" spellcheck="false" rows="14"></textarea>
+      <p id="config-error" class="error" role="alert" hidden></p>
+      <button type="submit" id="config-save">Apply and save</button>
+    </form>
+  </section>
 </main>
 </body>
 </html>
+)gw_asset";
+
+inline constexpr std::string_view config_js = R"gw_asset(// The console's configuration editor: one top-level key of the configuration at a time, as the
+// JSON the file holds. Saving sends it to PUT /api/v1/config/KEY; the gateway reads it as it
+// reads the file (a refusal names the JSON path of the value), applies it live and saves it.
+'use strict';
+
+(() => {
+  const c = window.gwConsole;
+  const $ = (id) => document.getElementById(id);
+  let keys = [];
+  const state = { editable: false, whyNot: '', file: '' };
+
+  function selected() {
+    return keys.find((k) => k.key === $('config-key').value);
+  }
+
+  // The chosen key's value into the editor, and whether this role may save it.
+  async function loadKey() {
+    const k = selected();
+    c.showText('config-error', '');
+    if (!k) return;
+    try {
+      const value = await c.api('GET', `/api/v1/config/${encodeURIComponent(k.key)}`);
+      if (c.currentView() !== 'config') return;
+      $('config-value').value = JSON.stringify(value, null, 2);
+      const writable = c.can(k.section, 'write') && k.live && state.editable;
+      $('config-save').disabled = !writable;
+      c.showText(
+        'config-hint',
+        !state.editable
+          ? state.whyNot
+          : !k.live
+            ? `${k.key} applies at start only: edit the file and restart the gateway.`
+            : !c.can(k.section, 'write')
+              ? `Your role may read ${k.key} but not change it (section ${k.section}).`
+              : `Changes apply at once and are saved to ${state.file}.`,
+      );
+    } catch (e) {
+      c.failed(e);
+    }
+  }
+
+  async function load() {
+    try {
+      const data = await c.api('GET', '/api/v1/config');
+      if (c.currentView() !== 'config') return;
+      state.editable = data.editable === true;
+      state.whyNot = data.why_not || '';
+      state.file = data.file || '';
+      keys = (data.keys || []).filter((k) => c.can(k.section, 'read'));
+      const select = $('config-key');
+      const previous = select.value;
+      select.replaceChildren(...keys.map((k) => c.el('option', k.key)));
+      if (keys.some((k) => k.key === previous)) select.value = previous;
+      await loadKey();
+    } catch (e) {
+      c.failed(e);
+    }
+  }
+
+  $('config-key').addEventListener('change', loadKey);
+  $('config-revert').addEventListener('click', loadKey);
+
+  c.onSubmit('config-form', async () => {
+    const k = selected();
+    if (!k) return;
+    let value;
+    try {
+      value = JSON.parse($('config-value').value);
+    } catch (e) {
+      c.showText('config-error', `Not JSON: ${e.message}`);
+      return;
+    }
+    try {
+      const answer = await c.api('PUT', `/api/v1/config/${encodeURIComponent(k.key)}`, value);
+      c.showText('config-error', '');
+      c.notice(
+        answer.changed ? `${k.key} applied and saved to ${answer.file}.` : `${k.key}: no change.`,
+        false,
+      );
+      await loadKey();
+    } catch (e) {
+      if (e.status === 401) {
+        c.failed(e);
+        return;
+      }
+      const where = e.body && e.body.path ? `${e.body.path}: ` : '';
+      c.showText('config-error', where + e.message);
+    }
+  });
+
+  c.register('config', { load });
+})();
 )gw_asset";
 
 inline constexpr std::string_view console_css = R"gw_asset(/* gw gateway console: system fonts, no images, readable on a small screen. */
@@ -267,6 +378,11 @@ td.empty { color: var(--muted); font-style: italic; }
 dl.pairs { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; margin: 0 0 1.25rem; }
 dl.pairs dt { font-weight: 600; }
 dl.pairs dd { margin: 0; overflow-wrap: anywhere; }
+
+/* The configuration editor: the value as JSON, monospace, full width. */
+#config-value { width: 100%; font: 13px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; padding: 0.5rem; }
+#config-form .tools label { margin: 0; }
+#config-form .tools select { width: auto; min-width: 14rem; }
 )gw_asset";
 
 inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway console: a single page over the JSON API /api/v1 of the same origin.
@@ -903,8 +1019,9 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
 
 }  // namespace detail::console
 
-inline constexpr std::array<static_asset, 3> console_assets{{
+inline constexpr std::array<static_asset, 4> console_assets{{
     {"/", "text/html; charset=utf-8", detail::console::index_html},
+    {"/config.js", "text/javascript; charset=utf-8", detail::console::config_js},
     {"/console.css", "text/css; charset=utf-8", detail::console::console_css},
     {"/console.js", "text/javascript; charset=utf-8", detail::console::console_js},
 }};

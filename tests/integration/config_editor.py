@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""The console's configuration editor from the outside: an administrator changes the routes over
+the REST API and a real Modbus read through the gateway sees the change at once; the file on disk
+holds it, the previous file is kept, and a restarted gateway runs it.
+
+  GET /api/v1/config: the file, editable, the keys and their sections
+  unit 5 has no route: the read is answered with an exception
+  a route to a channel that does not exist: 422 naming routes[1].channel; nothing changes
+  without the CSRF token: 403; an operator's role may not change listeners: 403
+  a new listener or audit settings: 409 (restart to apply), nothing saved
+  the route 4-6 -> sim2 saved: unit 5 answers the registers of the second device; the file
+      re-reads with the route, <file>.previous holds the old one; the audit log names who
+  SIGHUP re-reads the saved file and keeps the route; a restarted gateway serves unit 5
+"""
+import os
+
+import gwtest
+from console_client import Console
+from gwtest import Master, exception_of, read_holding, registers
+
+with gwtest.Env(__doc__) as env:
+    sim = env.simulator("--units", "1-3")
+    sim2 = env.simulator("--units", "4-6", name="sim2")
+    port = gwtest.free_port()
+    config = {
+        "channels": [gwtest.serial_channel("sim", sim.link), gwtest.serial_channel("sim2", sim2.link)],
+        "listeners": [gwtest.tcp_listener("modbus")],
+        "routes": [{"units": "1-3", "channel": "sim"}],
+        "management": {"port": port},
+    }
+    gw = env.gateway(config)
+    gw.log.wait(r"management console on https://127\.0\.0\.1:%d/" % port, what="the console")
+    cert = os.path.join(env.dir, gw.name + ".state", "mgmt", "console.crt")
+    admin = Console(port, cert)
+    admin.first_administrator("admin", "long enough passphrase")
+
+    status, _, j = admin.json("GET", "/api/v1/config")
+    keys = {k["key"]: k for k in (j or {}).get("keys", [])}
+    env.check(status == 200 and j["file"] == gw.config_path and j["editable"] is True and
+              keys["routes"]["section"] == "lines" and keys["listeners"]["section"] == "services"
+              and keys["audit"]["live"] is False,
+              "GET /api/v1/config: the file, editable, each key's section (%s %s)" % (status, j))
+    status, _, routes = admin.json("GET", "/api/v1/config/routes")
+    env.check(status == 200 and routes == [{"units": "1-3", "channel": "sim"}],
+              "GET /api/v1/config/routes: the running routes (%s %s)" % (status, routes))
+
+    with Master(gw.port("modbus")) as m:
+        env.check(exception_of(m.request(5, read_holding(0, 3))) is not None,
+                  "before the change unit 5 has no route: an exception")
+
+    wrong = routes + [{"units": "4-6", "channel": "nosuch"}]
+    status, _, j = admin.json("PUT", "/api/v1/config/routes", wrong)
+    env.check(status == 422 and j["path"] == "routes[1].channel" and "nosuch" in j["error"],
+              "a route to an unknown channel: 422 naming routes[1].channel (%s %s)" % (status, j))
+    right = routes + [{"units": "4-6", "channel": "sim2"}]
+    status, _, _ = admin.request("PUT", "/api/v1/config/routes", right, token=False)
+    env.check(status == 403, "without the CSRF token: 403 (%s)" % status)
+    status, _, j = admin.json("PUT", "/api/v1/config/routes", {"units": "4-6"})
+    env.check(status == 422 and j["path"].startswith("routes"),
+              "a value of the wrong shape: 422 (%s %s)" % (status, j))
+
+    listeners = admin.json("GET", "/api/v1/config/listeners")[2]
+    more = listeners + [dict(listeners[0], name="second", port=gwtest.free_port())]
+    status, _, j = admin.json("PUT", "/api/v1/config/listeners", more)
+    env.check(status == 409 and "restart" in j["error"],
+              "a new listener: 409, restart to apply (%s %s)" % (status, j))
+    status, _, j = admin.json("PUT", "/api/v1/config/audit", {"capacity": 5000})
+    env.check(status == 409 and "start" in j["error"], "audit settings: 409 (%s %s)" % (status, j))
+    env.check(not os.path.exists(gw.config_path + ".previous"), "nothing refused was saved")
+
+    status, _, _ = admin.json("POST", "/api/v1/accounts", {"name": "op", "role": "operator",
+                                                           "password": "operator passphrase 1"})
+    op = Console(port, cert)
+    op.login("op", "operator passphrase 1")
+    op.json("POST", "/api/v1/password", {"current": "operator passphrase 1",
+                                         "new": "a fresh operator phrase"})
+    status, _, j = op.json("PUT", "/api/v1/config/listeners", listeners)
+    env.check(status == 403 and "services" in j["error"],
+              "an operator may not change the listeners: 403 naming services (%s %s)" % (status, j))
+
+    # ---- the change
+    before = open(gw.config_path).read()
+    status, _, j = admin.json("PUT", "/api/v1/config/routes", right)
+    env.check(status == 200 and j["changed"] is True and j["file"] == gw.config_path,
+              "the route 4-6 -> sim2 is saved (%s %s)" % (status, j))
+    with Master(gw.port("modbus")) as m:
+        values = registers(m.request(5, read_holding(0, 3)))
+    env.check(values is not None, "at once a real read of unit 5 is answered by sim2 (%s)" % values)
+    env.check(any(u == 5 for u, _, _ in sim2.wait_requests(1)), "sim2 received the read of unit 5")
+    saved = open(gw.config_path).read()
+    env.check(saved.startswith("// Saved by gw_gateway's console") and "for admin" in saved[:200],
+              "the file says who saved it")
+    env.check(open(gw.config_path + ".previous").read() == before, "the previous file is kept")
+    status, _, j = admin.json("PUT", "/api/v1/config/routes", right)
+    env.check(status == 200 and j["changed"] is False, "the same routes again: unchanged (%s)" % j)
+    status, _, j = admin.json("GET", "/api/v1/audit?limit=50")
+    changed = [r for r in (j or {}).get("records", []) if r.get("type") == "setting_changed"]
+    env.check(len(changed) == 1 and "key=routes by=admin" in changed[0].get("detail", ""),
+              "the audit log names the key and who changed it (%s)" % changed)
+
+    # ---- the saved file is what runs
+    verdict = gw.reload(saved)
+    env.check(verdict == "notice: configuration reloaded", "SIGHUP re-reads the saved file (%s)"
+              % verdict)
+    with Master(gw.port("modbus")) as m:
+        env.check(registers(m.request(5, read_holding(0, 3))) is not None,
+                  "after the reload unit 5 is still served")
+    gw.stop()
+    again = gwtest.Gateway(env, "gw-restarted", gw.config_path).ready()
+    again.wait_channel_up("sim2")
+    with Master(again.port("modbus")) as m:
+        env.check(registers(m.request(5, read_holding(0, 3))) is not None,
+                  "a restarted gateway runs the saved routes: unit 5 served")

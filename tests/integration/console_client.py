@@ -1,0 +1,61 @@
+"""An HTTPS client of the management console's API for the integration tests: verified against
+the console's certificate, carrying the session cookie and the CSRF token as a browser would."""
+import http.client
+import json
+import ssl
+
+import gwtest
+
+
+class Console:
+    def __init__(self, port, cafile, source="127.0.0.1"):
+        self.port = port
+        self.source = source
+        self.ctx = ssl.create_default_context(cafile=cafile)
+        self.cookie = None
+        self.token = None
+
+    def request(self, method, path, body=None, headers=None, cookie=True, token=True):
+        h = dict(headers or {})
+        data = None
+        if body is not None:
+            data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        if cookie and self.cookie:
+            h.setdefault("Cookie", "__Host-gw_session=" + self.cookie)
+        if token and self.token and method != "GET":
+            h.setdefault("X-CSRF-Token", self.token)
+        c = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.ctx,
+                                        timeout=gwtest.WAIT_S, source_address=(self.source, 0))
+        try:
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            text = r.read()
+            return r.status, dict(r.getheaders()), text
+        finally:
+            c.close()
+
+    def json(self, method, path, body=None, **kw):
+        status, headers, text = self.request(method, path, body, **kw)
+        try:
+            return status, headers, json.loads(text) if text else None
+        except ValueError:
+            return status, headers, None
+
+    def login(self, name, password):
+        status, headers, j = self.json("POST", "/api/v1/login", {"name": name,
+                                                                 "password": password})
+        if status == 200:
+            cookie = headers.get("Set-Cookie", "")
+            self.cookie = cookie.split(";")[0].split("=", 1)[1]
+            self.token = j["csrf_token"]
+        return status, headers, j
+
+    def first_administrator(self, name, password):
+        """Creates the first administrator (from loopback) and logs in as it."""
+        status, _, j = self.json("POST", "/api/v1/setup", {"name": name, "password": password})
+        if status != 201:
+            raise gwtest.Failure("setup: %s %s" % (status, j))
+        status, _, j = self.login(name, password)
+        if status != 200:
+            raise gwtest.Failure("login: %s %s" % (status, j))

@@ -8,6 +8,7 @@ holds it, the previous file is kept, and a restarted gateway runs it.
   a route to a channel that does not exist: 422 naming routes[1].channel; nothing changes
   without the CSRF token: 403; an operator's role may not change listeners: 403
   a new listener or audit settings: 409 (restart to apply), nothing saved
+  a save that fails (the .previous name taken): 500, the live change undone, the file unchanged
   the route 4-6 -> sim2 saved: unit 5 answers the registers of the second device; the file
       re-reads with the route, <file>.previous holds the old one; the audit log names who
   SIGHUP re-reads the saved file and keeps the route; a restarted gateway serves unit 5
@@ -78,8 +79,19 @@ with gwtest.Env(__doc__) as env:
     env.check(status == 403 and "services" in j["error"],
               "an operator may not change the listeners: 403 naming services (%s %s)" % (status, j))
 
-    # ---- the change
+    # ---- a save that fails undoes the live change (the .previous name is taken by a directory)
     before = open(gw.config_path).read()
+    os.mkdir(gw.config_path + ".previous")
+    status, _, j = admin.json("PUT", "/api/v1/config/routes", right)
+    env.check(status == 500 and "undone" in j["error"],
+              "a failed save: 500, the change undone (%s %s)" % (status, j))
+    with Master(gw.port("modbus")) as m:
+        env.check(exception_of(m.request(5, read_holding(0, 3))) is not None,
+                  "after the failed save unit 5 has no route again")
+    env.check(open(gw.config_path).read() == before, "the file is unchanged")
+    os.rmdir(gw.config_path + ".previous")
+
+    # ---- the change
     status, _, j = admin.json("PUT", "/api/v1/config/routes", right)
     env.check(status == 200 and j["changed"] is True and j["file"] == gw.config_path,
               "the route 4-6 -> sim2 is saved (%s %s)" % (status, j))

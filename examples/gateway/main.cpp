@@ -22,6 +22,7 @@
 #include <gw/gateway/log_sink.hpp>
 #include <gw/gateway/plan_from_config.hpp>
 #include <gw/gateway/status_writer.hpp>
+#include <gw/mgmt/traffic_monitor.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -561,6 +562,22 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    // The live traffic monitor: every frame of every channel into its ring (console only).
+    const auto traffic_channels = [](const gw::gateway::gateway_plan& plan) {
+        std::vector<gw::mgmt::traffic_channel> out;
+        for (const auto& ch : plan.channels)
+            out.push_back({ch.name, ch.options.framing});
+        return out;
+    };
+    std::unique_ptr<gw::mgmt::traffic_monitor> traffic;
+    if (console.running()) {
+        traffic = std::make_unique<gw::mgmt::traffic_monitor>(io, traffic_channels(gateway.plan()));
+        gateway.set_traffic_tap(
+            [&t = *traffic](const gw::gateway::traffic_frame& f) { t.record(f); });
+        for (auto& e : traffic->endpoints())
+            console.add_endpoint(std::move(e));
+    }
+
     // A new configuration (a reload or the console's editor) on the running gateway: "" or why
     // it was refused, the running one unchanged.
     const auto apply_config = [&](const gw::config::gateway_config& unresolved) -> std::string {
@@ -582,6 +599,7 @@ int main(int argc, char** argv) {
             return why;
         }
         if (auto refused = gateway.reload(plan_of(n)); !refused.empty()) return refused;
+        if (traffic) traffic->set_channels(traffic_channels(gateway.plan()));
         // The accessible IP list's additional restrictions reach the console too.
         console.set_accessible_ip_list(n.accessible_ip_list);
         if (!opts.log_level) gateway.set_log_level(severity_of(n.log.level));
@@ -665,6 +683,7 @@ int main(int argc, char** argv) {
             write_status();
         } else {
             log(gw::policy::event_severity::notice, "stopping: finishing requests in flight");
+            if (traffic) traffic->stop();
             console.stop();  // its connections and worker go first: nothing waits on them
             gateway.stop([&] {
                 write_status();

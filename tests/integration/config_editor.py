@@ -16,24 +16,15 @@ holds it, the previous file is kept, and a restarted gateway runs it.
 import os
 
 import gwtest
-from console_client import Console
+from console_client import Console, gateway_with_console
 from gwtest import Master, exception_of, read_holding, registers
 
 with gwtest.Env(__doc__) as env:
     sim = env.simulator("--units", "1-3")
     sim2 = env.simulator("--units", "4-6", name="sim2")
-    port = gwtest.free_port()
-    config = {
-        "channels": [gwtest.serial_channel("sim", sim.link), gwtest.serial_channel("sim2", sim2.link)],
-        "listeners": [gwtest.tcp_listener("modbus")],
-        "routes": [{"units": "1-3", "channel": "sim"}],
-        "management": {"port": port},
-    }
-    gw = env.gateway(config)
-    gw.log.wait(r"management console on https://127\.0\.0\.1:%d/" % port, what="the console")
-    cert = os.path.join(env.dir, gw.name + ".state", "mgmt", "console.crt")
-    admin = Console(port, cert)
-    admin.first_administrator("admin", "long enough passphrase")
+    gw, port, cert, admin = gateway_with_console(
+        env, [gwtest.serial_channel("sim", sim.link), gwtest.serial_channel("sim2", sim2.link)],
+        [{"units": "1-3", "channel": "sim"}])
 
     status, _, j = admin.json("GET", "/api/v1/config")
     keys = {k["key"]: k for k in (j or {}).get("keys", [])}

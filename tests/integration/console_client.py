@@ -2,6 +2,7 @@
 the console's certificate, carrying the session cookie and the CSRF token as a browser would."""
 import http.client
 import json
+import os
 import ssl
 
 import gwtest
@@ -59,3 +60,16 @@ class Console:
         status, _, j = self.login(name, password)
         if status != 200:
             raise gwtest.Failure("login: %s %s" % (status, j))
+
+
+def gateway_with_console(env, channels, routes):
+    """gw_gateway with a console on a free port and one modbus_tcp listener "modbus"; the first
+    administrator "admin" logged in. Returns (gateway, console port, its certificate, admin)."""
+    port = gwtest.free_port()
+    gw = env.gateway({"channels": channels, "listeners": [gwtest.tcp_listener("modbus")],
+                      "routes": routes, "management": {"port": port}})
+    gw.log.wait(r"management console on https://127\.0\.0\.1:%d/" % port, what="the console")
+    cert = os.path.join(env.dir, gw.name + ".state", "mgmt", "console.crt")
+    admin = Console(port, cert)
+    admin.first_administrator("admin", "long enough passphrase")
+    return gw, port, cert, admin

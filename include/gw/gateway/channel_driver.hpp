@@ -21,6 +21,7 @@
 
 #include <gw/gateway/reopen_backoff.hpp>
 #include <gw/gateway/steady_clock.hpp>
+#include <gw/gateway/traffic_tap.hpp>
 #include <gw/router/channel.hpp>
 #include <gw/transport/asio.hpp>
 #include <gw/transport/write_now.hpp>
@@ -192,10 +193,26 @@ private:
         return c.responses + c.device_exceptions;
     }
 
+    /// The gateway's traffic tap, if it has one (a sink without traffic_tap_of() has none).
+    const traffic_tap* tap() const noexcept {
+        if constexpr (requires(const Sink& s) {
+                          { s.traffic_tap_of() } -> std::convertible_to<const traffic_tap*>;
+                      }) {
+            return sink_.traffic_tap_of();
+        } else {
+            return nullptr;
+        }
+    }
+    /// The bytes read so far are a frame the engine has decided about: to the tap.
+    void tap_received() {
+        if (const auto* t = tap()) rx_tap_.flush(*t, index_);
+    }
+
     void on_engine_deliver(const router::request_origin& origin,
                            std::span<const std::uint8_t> pdu) {
         // A reply from the device (not the gateway's own 0x0B) proves the connection alive.
         if (const auto replies = device_replies(); replies != replies_seen_) {
+            tap_received();
             replies_seen_ = replies;
             timeouts_in_a_row_ = 0;
             attempt_timed_out_ = false;
@@ -234,6 +251,7 @@ private:
         } else if (event == channel_event::bad_crc || event == channel_event::wrong_unit ||
                    event == channel_event::invalid_response) {
             attempt_timed_out_ = false;  // the device talks, if badly
+            tap_received();
         } else if (event == channel_event::gave_up) {
             timeouts_in_a_row_ = attempt_timed_out_ ? timeouts_in_a_row_ + 1 : 0;
             attempt_timed_out_ = false;
@@ -305,6 +323,7 @@ private:
         timer_.cancel();
         armed_.reset();
         engine_.count_transport_failure();
+        tap_received();
         engine_.fail_all(clock_.now(), engine_sink_);
         schedule_reopen(why);
     }
@@ -318,6 +337,15 @@ private:
             if (bytes.empty()) {
                 arm_timer();
                 return;
+            }
+            if (const auto* t = tap()) {
+                rx_tap_.flush(*t, index_);  // stray bytes before this request
+                traffic_frame f;
+                f.channel = index_;
+                f.direction = traffic_direction::to_device;
+                f.bytes = bytes.first(std::min(bytes.size(), max_traffic_frame));
+                f.truncated = bytes.size() > max_traffic_frame;
+                (*t)(f);
             }
             std::size_t written = 0;
             if constexpr (transport::immediate_writable<typename Link::stream_type>) {
@@ -366,6 +394,8 @@ private:
                     }
                     return;
                 }
+                if (self->tap() != nullptr)
+                    self->rx_tap_.append(std::span<const std::uint8_t>{self->rx_.data(), n});
                 self->holding_ = true;
                 self->engine_.on_receive(std::span<const std::uint8_t>{self->rx_.data(), n},
                                          self->clock_.now(), self->engine_sink_);
@@ -406,6 +436,7 @@ private:
     std::chrono::milliseconds next_backoff_;
     steady_clock clock_;
     std::array<std::uint8_t, 512> rx_{};
+    traffic_rx_buffer rx_tap_;  ///< read bytes the traffic tap has not had yet
     std::optional<transport::time_point> armed_;
     bool up_ = false;
     bool writing_ = false;

@@ -19,6 +19,7 @@
 #include <gw/gateway/plan_check.hpp>
 #include <gw/gateway/session_table.hpp>
 #include <gw/gateway/steady_clock.hpp>
+#include <gw/gateway/traffic_tap.hpp>
 #include <gw/gateway/upstream_session.hpp>
 #include <gw/pipeline/pipeline.hpp>
 #include <gw/policy/allowlist_policy.hpp>
@@ -108,6 +109,11 @@ public:
         sink_ = std::move(sink);
         policies_.template get<event_sink_policy>().sink = &sink_;
     }
+
+    /// Every frame the channels write and read, to a monitor (traffic_tap.hpp); empty: none.
+    /// Set it before start() or on the io thread.
+    void set_traffic_tap(traffic_tap tap) { tap_ = std::move(tap); }
+    const traffic_tap* traffic_tap_of() const noexcept { return tap_ ? &tap_ : nullptr; }
 
     /// A policy of the chain, to configure it (your own ones included).
     template <class P>
@@ -981,6 +987,7 @@ private:
     net::io_context& io_;
     log_function log_;
     event_sink sink_;
+    traffic_tap tap_;
     /// Per channel: the units all of whose attempts failed last time (device_lost reported).
     std::vector<std::bitset<256>> lost_units_;
     steady_clock clock_;

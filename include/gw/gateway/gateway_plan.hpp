@@ -122,8 +122,8 @@ struct listener_plan {
     /// in rate_limit_exempt, which the plan owns.
     policy::rate_limit_settings rate_limit{};
     std::vector<policy::ip_network> rate_limit_exempt;
-    tls_listener_plan tls;   ///< modbus_tls listeners
-    bool read_only = false;  ///< every write access is refused (exception 01)
+    tls_listener_plan tls;      ///< modbus_tls listeners
+    bool read_only = false;     ///< every write access is refused (exception 01)
     bool audit_writes = false;  ///< every write that passes the policies is audited
     std::vector<source_role_plan> roles_by_source;  ///< first match wins
 };

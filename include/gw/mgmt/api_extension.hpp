@@ -110,6 +110,9 @@ struct api_call {
     std::string account;
     std::string role;
     respond_fn respond;
+    /// Whether the caller's session still lives (a long answer, such as a stream, asks this
+    /// later; asking does not count as activity).
+    std::function<bool()> session_alive;
     /// Records an event with this call's source, account's role and the given text (the
     /// account is the caller's to put in `detail`, as "by=NAME").
     std::function<void(policy::event_kind, policy::event_severity, policy::event_outcome,

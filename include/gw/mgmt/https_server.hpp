@@ -24,9 +24,11 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -59,10 +61,29 @@ struct server_limits {
     std::size_t requests_per_connection = 10'000;
 };
 
+/// A response that goes on (server-sent events, text/event-stream): the connection is the
+/// stream's until it ends, and carries no further request.
+class event_stream {
+public:
+    virtual ~event_stream() = default;
+    /// Queues `event` (whole SSE events: "id: 7\ndata: ...\n\n"). False once the stream has
+    /// ended (the client went, a write failed or took longer than the write deadline, the
+    /// queue was full, or the server stopped): forget the stream then. A client too slow for
+    /// max_stream_queue events is cut off; EventSource reconnects with Last-Event-ID.
+    virtual bool send(std::string event) = 0;
+    virtual void close() = 0;
+    virtual bool open() const = 0;
+};
+inline constexpr std::size_t max_stream_queue = 256;
+
 /// Where a request came from.
 struct request_context {
     tcp::endpoint peer;
     bool loopback = false;  ///< 127.0.0.0/8 or ::1 (or ::ffff:127.x)
+    /// Instead of answering: sends `head` (its status and headers; Content-Type should be
+    /// text/event-stream) and returns the stream the rest goes to. Once per request, on the io
+    /// thread, in place of respond.
+    std::function<std::shared_ptr<event_stream>(http::response_header<>)> open_stream;
 };
 
 /// Answers a request. Call it exactly once, on the io thread.
@@ -221,7 +242,8 @@ namespace detail {
 
 /// One HTTPS connection: handshake, then requests one at a time (no pipelining: the next read
 /// starts once the answer is written), each answered by the server's handler.
-class https_connection : public std::enable_shared_from_this<https_connection> {
+class https_connection : public std::enable_shared_from_this<https_connection>,
+                         public event_stream {
 public:
     https_connection(https_server& server, std::uint64_t id, tcp::socket socket,
                      request_context context)
@@ -230,9 +252,23 @@ public:
         , stream_{std::move(socket), server.tls_}
         , context_{std::move(context)} {}
 
-    ~https_connection() {
+    ~https_connection() override {
         if (!server_gone_) server_.forget(id_);
     }
+
+    // ---- event_stream (after open_stream)
+    bool send(std::string event) override {
+        if (!streaming_ || stream_ended_ || server_gone_) return false;
+        if (pending_.size() >= max_stream_queue) {
+            close();
+            return false;
+        }
+        pending_.push_back(std::move(event));
+        if (!stream_writing_) write_stream();
+        return true;
+    }
+    void close() override { end_stream(); }
+    bool open() const override { return streaming_ && !stream_ended_ && !server_gone_; }
 
     void start() {
         beast::get_lowest_layer(stream_).expires_after(server_.limits_.handshake);
@@ -243,7 +279,7 @@ public:
     }
 
     /// The server stops: close at once (the handlers' answers find a closed stream).
-    void close() noexcept {
+    void server_stopped() noexcept {
         server_gone_ = true;
         transport::error_code ignored;
         beast::get_lowest_layer(stream_).socket().close(ignored);
@@ -302,11 +338,76 @@ private:
         beast::get_lowest_layer(stream_).expires_never();
         auto self = shared_from_this();
         const unsigned version = request.version();
-        server_.handler_(std::move(request), context_,
+        request_context context = context_;
+        context.open_stream = [self, version](http::response_header<> head) {
+            self->begin_stream(std::move(head), version);
+            return std::shared_ptr<event_stream>{self};
+        };
+        server_.handler_(std::move(request), context,
                          [self, keep_alive, version](http_response response) {
                              response.version(version);
                              self->write(std::move(response), keep_alive);
                          });
+    }
+
+    /// The head of a response whose body goes on until the connection closes (no length, no
+    /// keep-alive): then the queued events, one write at a time, each under the write deadline.
+    /// A read stays pending to see the client go (it sends nothing; anything it sends ends it).
+    void begin_stream(http::response_header<> head, unsigned version) {
+        if (server_gone_) return;
+        streaming_ = true;
+        http_response h{head.result(), version};
+        for (const auto& f : head)
+            h.set(f.name_string(), f.value());
+        security_headers(h);
+        h.set(http::field::connection, "close");
+        h.erase(http::field::content_length);
+        std::string text = "HTTP/1." + std::to_string(version % 10) + " " +
+                           std::to_string(h.result_int()) + " " + std::string{h.reason()} + "\r\n";
+        for (const auto& f : h) {
+            text += f.name_string();
+            text += ": ";
+            text += f.value();
+            text += "\r\n";
+        }
+        text += "\r\n";
+        pending_.push_front(std::move(text));
+        write_stream();
+        watch_client();
+    }
+
+    void write_stream() {
+        if (stream_ended_ || server_gone_ || pending_.empty()) {
+            stream_writing_ = false;
+            return;
+        }
+        stream_writing_ = true;
+        beast::get_lowest_layer(stream_).expires_after(server_.limits_.write);
+        net::async_write(stream_, net::buffer(pending_.front()),
+                         [self = shared_from_this()](const transport::error_code& ec, std::size_t) {
+                             if (ec) {
+                                 self->end_stream();
+                                 return;
+                             }
+                             self->pending_.pop_front();
+                             if (self->pending_.empty())
+                                 beast::get_lowest_layer(self->stream_).expires_never();
+                             self->write_stream();
+                         });
+    }
+
+    void watch_client() {
+        stream_.async_read_some(net::buffer(client_bytes_),
+                                [self = shared_from_this()](const transport::error_code&,
+                                                            std::size_t) { self->end_stream(); });
+    }
+
+    void end_stream() {
+        if (stream_ended_) return;
+        stream_ended_ = true;
+        pending_.clear();
+        transport::error_code ignored;
+        beast::get_lowest_layer(stream_).socket().close(ignored);
     }
 
     void write(http_response response, bool keep_alive) {
@@ -345,6 +446,12 @@ private:
     std::unique_ptr<http_response> response_;
     std::size_t requests_ = 0;
     bool server_gone_ = false;
+    // A streamed response (server-sent events).
+    bool streaming_ = false;
+    bool stream_writing_ = false;
+    bool stream_ended_ = false;
+    std::deque<std::string> pending_;
+    std::array<char, 64> client_bytes_{};
 };
 
 }  // namespace detail
@@ -367,7 +474,7 @@ inline void https_server::on_accepted(tcp::socket socket) {
     socket.set_option(tcp::no_delay{true}, ec);
     const auto id = next_id_++;
     auto connection = std::make_shared<detail::https_connection>(
-        *this, id, std::move(socket), request_context{peer, is_loopback(peer.address())});
+        *this, id, std::move(socket), request_context{peer, is_loopback(peer.address()), {}});
     connections_.emplace(id, connection);
     connection->start();
 }
@@ -379,7 +486,7 @@ inline void https_server::stop() {
     auto open = std::move(connections_);
     connections_.clear();
     for (auto& [id, weak] : open) {
-        if (auto c = weak.lock()) c->close();
+        if (auto c = weak.lock()) c->server_stopped();
     }
 }
 

@@ -278,6 +278,7 @@ private:
         a.account = s.account;
         a.role = s.role;
         a.respond = std::move(c.respond);
+        a.session_alive = [this, id = s.id] { return sessions_.peek(id, now()) != nullptr; };
         a.audit = [this, peer = c.ctx.peer, role = s.role](
                       policy::event_kind kind, policy::event_severity severity,
                       policy::event_outcome outcome, std::string_view detail,

@@ -98,16 +98,13 @@ public:
     /// it has been idle for `idle` or is `absolute` old (then it is removed). The pointer is
     /// valid until that session is removed.
     const login_session* find(std::string_view id, clock::time_point now) {
-        if (id.size() != session_token_size) return nullptr;
-        const auto it = sessions_.find(std::string(id));
-        if (it == sessions_.end()) return nullptr;
-        if (expired(it->second, now)) {
-            sessions_.erase(it);
-            return nullptr;
-        }
-        it->second.last_seen = std::max(it->second.last_seen, now);
-        return &it->second;
+        auto* s = live(id, now);
+        if (s != nullptr) s->last_seen = std::max(s->last_seen, now);
+        return s;
     }
+
+    /// As find(), without counting as activity (last_seen stays).
+    const login_session* peek(std::string_view id, clock::time_point now) { return live(id, now); }
 
     bool remove(std::string_view id) { return sessions_.erase(std::string(id)) != 0; }
 
@@ -134,6 +131,18 @@ public:
     const session_settings& settings() const noexcept { return settings_; }
 
 private:
+    /// The session with this id unless it has expired (then it is removed).
+    login_session* live(std::string_view id, clock::time_point now) {
+        if (id.size() != session_token_size) return nullptr;
+        const auto it = sessions_.find(std::string(id));
+        if (it == sessions_.end()) return nullptr;
+        if (expired(it->second, now)) {
+            sessions_.erase(it);
+            return nullptr;
+        }
+        return &it->second;
+    }
+
     bool expired(const login_session& s, clock::time_point now) const noexcept {
         return now - s.last_seen >= settings_.idle || now - s.created >= settings_.absolute;
     }

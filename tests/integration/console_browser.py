@@ -9,6 +9,8 @@
   3d. configuration: admin edits the routes in the Configuration view; a route to a channel
      that does not exist is refused with its JSON path shown, then the route 4-6 -> sim2 is
      applied and a real Modbus read of unit 5 through the gateway is answered by sim2
+  3f. the traffic monitor filtered to unit 5 shows the frames of a master's reads of units 5
+     and 1 as they update: only unit 5's, newest first, the bytes as on the line
   4. accounts: admin adds the operator "op" with an initial password, logs out
   5. op logs in: the forced password change, then the main view without Accounts (and the
      accounts API answers the page 403)
@@ -337,6 +339,28 @@ with gwtest.Env(__doc__) as env:
         env.check(values is not None and any(u == 5 for u, _, _ in sim2.wait_requests(1)),
                   "after the edit a real read of unit 5 is answered by sim2 (%s)" % values)
         shot("03e-config-route-applied")
+
+        # ---- 3f. the live traffic monitor: frames appear as a master reads
+        click("nav-traffic")
+        must(text_in("traffic-table", "No traffic yet."), "the traffic monitor's empty table")
+        type_into("traffic-unit", "5")
+        click("traffic-apply")
+        must(text_in("traffic-count", "0 frames"), "the filtered monitor")
+        with gwtest.Master(gw.port("modbus")) as m:
+            for i in range(3):
+                m.request(5, gwtest.read_holding(i, 1))
+                m.request(1, gwtest.read_holding(i, 1))
+        request = gwtest.rtu_frame(5, gwtest.read_holding(2, 1)).hex()
+        spaced = " ".join(request[i:i + 2] for i in range(0, len(request), 2))
+        if until(text_in("traffic-table", spaced), "the last unit-5 request in the monitor"):
+            rows = [[td.text for td in r.find_elements(By.TAG_NAME, "td")]
+                    for r in d.find_elements(By.CSS_SELECTOR, "#traffic-table tbody tr")]
+            env.check(len(rows) == 6 and all(r[3] == "5" for r in rows) and
+                      [r[2] for r in rows[:2]] == ["from device", "to device"] and
+                      rows[1][5] == spaced and rows[0][1] == "sim2",
+                      "the monitor shows the unit-5 frames only, newest first, as on the wire: %s"
+                      % rows)
+        shot("03f-traffic-monitor")
 
         # ---- 4. accounts: add the operator
         click("nav-accounts")

@@ -96,6 +96,7 @@ TEST_CASE("console assets: the header holds the files' bytes") {
     } expected[] = {{"/", "index.html"},
                     {"/console.js", "console.js"},
                     {"/config.js", "config.js"},
+                    {"/traffic.js", "traffic.js"},
                     {"/console.css", "console.css"}};
     for (const auto& e : expected) {
         CAPTURE(e.file);
@@ -168,8 +169,9 @@ TEST_CASE("console assets: the page has the ids the console script and its tests
                            "nav-status",       "nav-audit",       "nav-accounts",
                            "nav-sessions",     "dashboard-table", "status-view",
                            "audit-table",      "accounts-table",  "sessions-table",
-                           "nav-config",       "config-key",      "config-value",
-                           "config-save",      "config-error",    "notice"}) {
+                           "nav-traffic",      "traffic-table",   "nav-config",
+                           "config-key",       "config-value",    "config-save",
+                           "config-error",     "notice"}) {
         CAPTURE(id);
         CHECK(contains(html, std::string{"id=\""} + id + "\""));
     }

@@ -30,6 +30,7 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
 <link rel="stylesheet" href="/console.css">
 <script src="/console.js" defer></script>
 <script src="/config.js" defer></script>
+<script src="/traffic.js" defer></script>
 </head>
 <body>
 <header class="bar">
@@ -95,6 +96,7 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
     <button type="button" id="nav-accounts" data-view="accounts" data-section="accounts" hidden>Accounts</button>
     <button type="button" id="nav-sessions" data-view="sessions" data-section="accounts" hidden>Sessions</button>
     <!-- the views of the console's other scripts: one button each, data-section their API section -->
+    <button type="button" id="nav-traffic" data-view="traffic" data-section="monitor" hidden>Traffic</button>
     <button type="button" id="nav-config" data-view="config" data-section="status" hidden>Configuration</button>
   </nav>
 
@@ -162,6 +164,25 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
     <h2 id="sessions-title">Sessions</h2>
     <table id="sessions-table"><thead></thead><tbody></tbody></table>
   </section>
+  <section id="view-traffic" class="view" hidden aria-labelledby="traffic-title">
+    <h2 id="traffic-title">Live traffic</h2>
+    <div class="tools">
+      <label for="traffic-channel">Channel</label>
+      <input id="traffic-channel" size="10" placeholder="all">
+      <label for="traffic-unit">Unit</label>
+      <input id="traffic-unit" size="4" inputmode="numeric" placeholder="all">
+      <label for="traffic-function">Function</label>
+      <input id="traffic-function" size="4" inputmode="numeric" placeholder="all">
+      <button type="button" id="traffic-apply">Apply filter</button>
+      <button type="button" id="traffic-pause">Pause</button>
+      <button type="button" id="traffic-clear">Clear</button>
+      <a id="traffic-pcap" href="/api/v1/traffic/pcap" download="gw-traffic.pcapng">Download capture (pcapng)</a>
+    </div>
+    <p id="traffic-error" class="error" role="alert" hidden></p>
+    <p id="traffic-count" class="hint"></p>
+    <table id="traffic-table"><thead></thead><tbody></tbody></table>
+  </section>
+
   <section id="view-config" class="view" hidden aria-labelledby="config-title">
     <h2 id="config-title">Configuration</h2>
     <form id="config-form" method="post">
@@ -383,6 +404,7 @@ dl.pairs dd { margin: 0; overflow-wrap: anywhere; }
 #config-value { width: 100%; font: 13px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; padding: 0.5rem; }
 #config-form .tools label { margin: 0; }
 #config-form .tools select { width: auto; min-width: 14rem; }
+#traffic-table td:last-child { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
 )gw_asset";
 
 inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway console: a single page over the JSON API /api/v1 of the same origin.
@@ -1015,15 +1037,125 @@ inline constexpr std::string_view console_js = R"gw_asset(// The gw gateway cons
   else start();
 })();
 )gw_asset";
+
+inline constexpr std::string_view traffic_js = R"gw_asset(// The console's live traffic monitor: the frames every channel writes and reads, as they are
+// on the wire, from the server-sent events of /api/v1/traffic/stream (filtered on the server
+// by channel, unit and function code), newest first, the last 200 kept on the page. The
+// capture of what the gateway still holds downloads as pcapng for Wireshark or tshark.
+'use strict';
+
+(() => {
+  const c = window.gwConsole;
+  const $ = (id) => document.getElementById(id);
+  const keep = 200;
+  let source = null;
+  let frames = [];
+  let paused = false;
+
+  function query() {
+    const q = new URLSearchParams();
+    for (const [key, id] of [
+      ['channel', 'traffic-channel'],
+      ['unit', 'traffic-unit'],
+      ['function', 'traffic-function'],
+    ]) {
+      const v = $(id).value.trim();
+      if (v) q.set(key, v);
+    }
+    const s = q.toString();
+    return s ? `?${s}` : '';
+  }
+
+  function time(us) {
+    const d = new Date(Math.floor(us / 1000));
+    const ms = String(Math.floor(us / 1000) % 1000).padStart(3, '0');
+    return `${d.toLocaleTimeString()}.${ms}`;
+  }
+
+  function render() {
+    c.fillTable(
+      $('traffic-table'),
+      [
+        { label: 'Time', get: (f) => time(f.time_us) },
+        { label: 'Channel', get: (f) => f.channel },
+        { label: 'Direction', get: (f) => (f.direction === 'to_device' ? 'to device' : 'from device') },
+        { label: 'Unit', get: (f) => (f.unit === undefined ? '' : String(f.unit)) },
+        {
+          label: 'Function',
+          get: (f) => (f.function === undefined ? '' : f.exception ? `${f.function} (exception)` : String(f.function)),
+        },
+        { label: 'Bytes', get: (f) => f.hex.replace(/(..)/g, '$1 ').trim() + (f.truncated ? ' ...' : '') },
+      ],
+      frames,
+      'No traffic yet.',
+    );
+    $('traffic-count').textContent = `${frames.length} frames shown${paused ? ' (paused)' : ''}`;
+  }
+
+  function stop() {
+    if (source) source.close();
+    source = null;
+  }
+
+  function load() {
+    stop();
+    frames = [];
+    paused = false;
+    $('traffic-pause').textContent = 'Pause';
+    $('traffic-pcap').href = `/api/v1/traffic/pcap${query()}`;
+    render();
+    source = new EventSource(`/api/v1/traffic/stream${query()}`);
+    source.onopen = () => c.showText('traffic-error', '');
+    source.onmessage = (event) => {
+      if (paused || c.currentView() !== 'traffic') return;
+      let f;
+      try {
+        f = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      frames.unshift(f);
+      if (frames.length > keep) frames.length = keep;
+      render();
+    };
+    source.onerror = async () => {
+      // EventSource retries by itself; a refusal (401, 400, 503) ends it: say why.
+      if (source && source.readyState === EventSource.CLOSED) {
+        try {
+          await c.api('GET', `/api/v1/traffic${query()}${query() ? '&' : '?'}limit=1`);
+          c.showText('traffic-error', 'The live stream was refused (too many viewers?). Try again later.');
+        } catch (e) {
+          if (e.status === 401) c.failed(e);
+          else c.showText('traffic-error', e.message);
+        }
+      }
+    };
+  }
+
+  $('traffic-apply').addEventListener('click', load);
+  $('traffic-pause').addEventListener('click', () => {
+    paused = !paused;
+    $('traffic-pause').textContent = paused ? 'Resume' : 'Pause';
+    render();
+  });
+  $('traffic-clear').addEventListener('click', () => {
+    frames = [];
+    render();
+  });
+
+  c.register('traffic', { load, stop });
+})();
+)gw_asset";
 // clang-format on
 
 }  // namespace detail::console
 
-inline constexpr std::array<static_asset, 4> console_assets{{
+inline constexpr std::array<static_asset, 5> console_assets{{
     {"/", "text/html; charset=utf-8", detail::console::index_html},
     {"/config.js", "text/javascript; charset=utf-8", detail::console::config_js},
     {"/console.css", "text/css; charset=utf-8", detail::console::console_css},
     {"/console.js", "text/javascript; charset=utf-8", detail::console::console_js},
+    {"/traffic.js", "text/javascript; charset=utf-8", detail::console::traffic_js},
 }};
 
 /// The asset served at `path` (without query string), or nullptr; "/index.html" is "/".

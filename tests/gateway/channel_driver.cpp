@@ -172,6 +172,19 @@ struct recording_driver_sink {
     std::vector<channel_event> events;
     std::vector<std::string> downs;
     std::size_t ups = 0;
+    // The traffic tap, when a test sets one: the frames as the driver reported them.
+    struct frame {
+        gw::gateway::traffic_direction direction;
+        bytes data;
+    };
+    std::vector<frame> frames;
+    gw::gateway::traffic_tap tap;
+    const gw::gateway::traffic_tap* traffic_tap_of() const { return tap ? &tap : nullptr; }
+    void record_traffic() {
+        tap = [this](const gw::gateway::traffic_frame& f) {
+            frames.push_back({f.direction, {f.bytes.begin(), f.bytes.end()}});
+        };
+    }
 
     void deliver(const gw::router::request_origin& origin, std::span<const std::uint8_t> pdu) {
         answers.push_back({origin, {pdu.begin(), pdu.end()}});
@@ -293,6 +306,36 @@ TEST_CASE("channel_driver over TCP: a request and its answer as RTU over TCP") {
     r.submit(1, 5);
     r.run_until([&] { return r.sink().answers.size() == 1; }, "the answer");
     CHECK(r.sink().answers[0].pdu == read_answer);
+}
+
+TEST_CASE("channel_driver: the traffic tap sees each frame as on the wire, a bad one too") {
+    using gw::gateway::traffic_direction;
+    rig r;
+    r.sink().record_traffic();
+    auto corrupt = gw::test::rtu(1, read_answer);
+    corrupt.back() ^= 0xFF;  // a CRC that does not match
+    scripted_device device{r.io()};
+    device.expect(gw::test::rtu(1, read_request), scripted_device::action::reply, corrupt);
+    device.expect(gw::test::rtu(1, read_request), scripted_device::action::reply,
+                  gw::test::rtu(1, read_answer));
+    auto options = rig::options_for(gw::router::channel_framing::rtu);
+    options.retries = 1;
+    options.response_timeout = 200ms;  // the bad reply is dropped: the retry follows this
+    r.start(rig::plan_for(device.port()), options);
+    r.run_until([&] { return r.sink().ups == 1; }, "the connection");
+    r.submit(1, 5);
+    r.run_until([&] { return r.sink().answers.size() == 1; }, "the answer");
+    CHECK(r.sink().answers[0].pdu == read_answer);
+    const auto& f = r.sink().frames;
+    REQUIRE(f.size() == 4);
+    CHECK(f[0].direction == traffic_direction::to_device);
+    CHECK(f[0].data == gw::test::rtu(1, read_request));
+    CHECK(f[1].direction == traffic_direction::from_device);
+    CHECK(f[1].data == corrupt);  // reported as it came, CRC and all
+    CHECK(f[2].direction == traffic_direction::to_device);
+    CHECK(f[2].data == gw::test::rtu(1, read_request));
+    CHECK(f[3].direction == traffic_direction::from_device);
+    CHECK(f[3].data == gw::test::rtu(1, read_answer));
 }
 
 TEST_CASE("channel_driver over TCP: a connect that stays pending fails at its deadline") {

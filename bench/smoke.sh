@@ -31,6 +31,13 @@ if grep -q '"error_occurred": true' "$tmp/codec.json"; then
 fi
 echo "bench smoke: codec_bench ok ($runs benchmarks)"
 
+if [ -x "$build/bench/traffic_monitor_bench" ]; then
+    "$build/bench/traffic_monitor_bench" --benchmark_min_time=0.01 > "$tmp/traffic.txt" 2>&1 ||
+        { cat "$tmp/traffic.txt" >&2; fail "traffic_monitor_bench exited with an error"; }
+    [ "$(grep -c '^record/' "$tmp/traffic.txt")" -eq 4 ] || fail "traffic_monitor_bench ran less than 4"
+    echo "bench smoke: traffic_monitor_bench ok"
+fi
+
 "$build/bench/gateway_latency" --smoke --out "$tmp" > "$tmp/gateway.txt" 2>&1 ||
     { cat "$tmp/gateway.txt" >&2; fail "gateway_latency exited with an error"; }
 for f in gateway_latency.csv gateway_latency_rounds.csv gateway_latency.json latency_cdf.dat; do

@@ -171,7 +171,8 @@ private:
         const std::string file = origin_.file;
         const std::string saved = header(c.account) + text;
         auto call = std::make_shared<mgmt::api_call>(std::move(c));
-        const auto done = [this, call, previous, file, key = std::string{k.key}](std::string error) {
+        const auto done = [this, call, previous, file,
+                           key = std::string{k.key}](std::string error) {
             saving_ = false;
             if (!error.empty()) {
                 running_ = previous;

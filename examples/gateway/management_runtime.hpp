@@ -7,6 +7,8 @@
 // administrator is created from this machine (console or --create-admin); then it opens where
 // `management.address` says, subject to the accessible IP list's additional restrictions.
 
+#include "console_certificate.hpp"
+
 #include <gw/config/gateway_config.hpp>
 #include <gw/gateway/atomic_file.hpp>
 #include <gw/gateway/capacity.hpp>
@@ -124,15 +126,6 @@ inline std::string prometheus_text(const boost::json::value& status) {
     return out;
 }
 
-/// The whole of a small text file, or nothing.
-inline std::optional<std::string> read_text_file(const std::string& path) {
-    std::ifstream in{path, std::ios::binary};
-    if (!in) return std::nullopt;
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 inline bool is_loopback_address(const std::string& address) {
     transport::error_code ec;
     const auto a = net::ip::make_address(address, ec);
@@ -201,7 +194,7 @@ inline std::vector<mgmt::dashboard_check> dashboard_checks(const config::gateway
         "Set the listeners' tls.ciphers to intermediate.");
     std::string cert_detail = "unreadable";
     bool cert_ok = false;
-    if (auto pem = read_text_file(certificate_file)) {
+    if (auto pem = read_small_file(certificate_file)) {
         auto info = tls::inspect_certificate(*pem);
         if (const auto* i = std::get_if<tls::certificate_info>(&info)) {
             const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -245,23 +238,10 @@ public:
         accounts_ = std::make_unique<security::account_store>((dir / "accounts.json").string());
         if (auto e = accounts_->load(); !e.empty()) return "management: " + e;
 
-        // The certificate: the configured one, or a self-signed one made (again) when missing
-        // or when it does not name the addresses the console listens at.
-        std::string certificate = m.certificate;
-        std::string key = m.private_key;
-        if (certificate.empty()) {
-            certificate = (dir / "console.crt").string();
-            key = (dir / "console.key").string();
-            if (auto e = ensure_self_signed(certificate, key, m.address); !e.empty())
-                return "management: " + e;
-        }
-        certificate_file_ = certificate;
-        tls::server_settings ts;
-        ts.certificate_chain_file = certificate;
-        ts.private_key_file = key;
-        auto context = tls::make_server_context(ts);
-        if (!context.context) return "management: " + context.error;
-        tls_.emplace(std::move(*context.context));
+        // The certificate: configured, imported, or self-signed (console_certificate.hpp).
+        certificate_ = std::make_unique<console_certificate>(io_, dir, log_);
+        if (auto e = certificate_->start(m.certificate, m.private_key, m.address); !e.empty())
+            return e;
 
         guard_ = std::make_unique<security::login_guard>(security::lockout_settings{
             m.lockout.enabled, m.lockout.max_failures, m.lockout.window, m.lockout.lockout});
@@ -294,7 +274,7 @@ public:
         mgmt::server_limits limits;
         limits.max_connections = m.max_connections;
         server_ = std::make_unique<mgmt::https_server>(
-            io_, *tls_, limits,
+            io_, certificate_->context(), limits,
             [this](mgmt::http_request&& r, const mgmt::request_context& ctx,
                    mgmt::respond_fn respond) {
                 api_->handle(std::move(r), ctx, std::move(respond));
@@ -302,6 +282,8 @@ public:
             [this](const net::ip::address& a) {
                 return accessible_.admits(mgmt::policy_address(a), policy::access::service);
             });
+        api_->add_endpoint(certificate_->endpoint(
+            *server_, [this](std::function<void()> job) { return post_work(std::move(job)); }));
         if (accounts_->size() == 0) {
             // Loopback only until an administrator exists.
             const auto at = is_loopback_text(m.address) ? m.address : std::string{"127.0.0.1"};
@@ -356,7 +338,7 @@ public:
 
     /// The dashboard's criteria (AIG-302 3.3), each with its fix.
     std::vector<mgmt::dashboard_check> dashboard() const {
-        return dashboard_checks(config_, accounts_.get(), certificate_file_);
+        return dashboard_checks(config_, accounts_.get(), certificate_->file());
     }
 
 private:
@@ -367,10 +349,6 @@ private:
     }
     static std::string url_host(const std::string& address) {
         return address.find(':') != std::string::npos ? "[" + address + "]" : address;
-    }
-
-    static std::optional<std::string> read_text(const std::string& path) {
-        return read_text_file(path);
     }
 
     std::string listen(const std::string& address, std::uint16_t port) {
@@ -395,47 +373,11 @@ private:
                                                  std::to_string(m.port) + "/");
     }
 
-    /// A self-signed certificate for the console's addresses, made when there is none or
-    /// when the one there does not name them.
-    std::string ensure_self_signed(const std::string& certificate, const std::string& key,
-                                   const std::string& address) {
-        std::vector<std::string> ips{"127.0.0.1", "::1"};
-        transport::error_code ec;
-        const auto a = net::ip::make_address(address, ec);
-        if (!ec && !a.is_unspecified() && !mgmt::is_loopback(a)) ips.push_back(a.to_string());
-        if (auto pem = read_text(certificate); pem && read_text(key)) {
-            auto info = tls::inspect_certificate(*pem);
-            if (const auto* i = std::get_if<tls::certificate_info>(&info)) {
-                const bool all = std::all_of(ips.begin(), ips.end(), [&](const std::string& ip) {
-                    return std::find(i->ip_addresses.begin(), i->ip_addresses.end(), ip) !=
-                           i->ip_addresses.end();
-                });
-                if (all) return {};
-            }
-        }
-        tls::self_signed_request r;
-        r.common_name = "gw management console";
-        r.ip_addresses = ips;
-        r.dns_names = {"localhost"};
-        auto made = tls::make_self_signed(r);
-        if (const auto* why = std::get_if<std::string>(&made)) return *why;
-        const auto& pair = std::get<tls::pem_pair>(made);
-        if (auto e = gateway::write_file_atomically(key, pair.private_key, 0600); !e.empty())
-            return e;
-        if (auto e = gateway::write_file_atomically(certificate, pair.certificate, 0644);
-            !e.empty())
-            return e;
-        log_(policy::event_severity::notice,
-             "management: made a self-signed certificate " + certificate);
-        return {};
-    }
-
     net::io_context& io_;
     log_fn log_;
     config::gateway_config config_;
-    std::string certificate_file_;
+    std::unique_ptr<console_certificate> certificate_;
     std::unique_ptr<security::account_store> accounts_;
-    std::optional<net::ssl::context> tls_;
     std::unique_ptr<security::login_guard> guard_;
     std::unique_ptr<security::session_registry> sessions_;
     std::unique_ptr<security::work_queue> worker_;
@@ -457,8 +399,10 @@ inline int security_check(const config::gateway_config& c, const std::string& st
         std::cout << "FAIL accounts: " << e << "\n";
         return 1;
     }
-    const auto certificate = c.management->certificate.empty() ? (dir / "console.crt").string()
-                                                               : c.management->certificate;
+    const auto certificate = !c.management->certificate.empty() ? c.management->certificate
+                             : std::filesystem::exists(dir / "imported.crt")
+                                 ? (dir / "imported.crt").string()
+                                 : (dir / "console.crt").string();
     bool all = true;
     for (const auto& check : dashboard_checks(c, &accounts, certificate)) {
         std::cout << (check.passed ? "ok   " : "FAIL ") << check.id << ": " << check.title << " ("

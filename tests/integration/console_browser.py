@@ -11,6 +11,7 @@
      applied and a real Modbus read of unit 5 through the gateway is answered by sim2
   3f. the traffic monitor filtered to unit 5 shows the frames of a master's reads of units 5
      and 1 as they update: only unit 5's, newest first, the bytes as on the line
+  3g. the Certificate view shows the self-signed ECC P-256 certificate and the import form
   4. accounts: admin adds the operator "op" with an initial password, logs out
   5. op logs in: the forced password change, then the main view without Accounts (and the
      accounts API answers the page 403)
@@ -361,6 +362,13 @@ with gwtest.Env(__doc__) as env:
                       "the monitor shows the unit-5 frames only, newest first, as on the wire: %s"
                       % rows)
         shot("03f-traffic-monitor")
+
+        # ---- 3g. the certificate view: what the console serves, and the import form
+        click("nav-certificate")
+        if until(text_in("certificate-table", "ECC 256"), "the certificate's key in its view"):
+            env.check("self-signed" in text("certificate-table") and displayed("certificate-form"),
+                      "the certificate view: self-signed ECC 256, the import form for admin")
+        shot("03g-certificate")
 
         # ---- 4. accounts: add the operator
         click("nav-accounts")

@@ -77,7 +77,8 @@ bool contains(std::string_view text, std::string_view part) {
     return text.find(part) != std::string_view::npos;
 }
 
-/// The embedded scripts, console.js first, as the page must load them.
+/// The embedded scripts as the page must load them: console.js first (the others register
+/// with it), then the others in name order.
 std::vector<std::string> script_paths() {
     std::vector<std::string> out{"/console.js"};
     for (const auto& a : gw::mgmt::console_assets) {
@@ -97,6 +98,7 @@ TEST_CASE("console assets: the header holds the files' bytes") {
                     {"/console.js", "console.js"},
                     {"/config.js", "config.js"},
                     {"/traffic.js", "traffic.js"},
+                    {"/certificate.js", "certificate.js"},
                     {"/console.css", "console.css"}};
     for (const auto& e : expected) {
         CAPTURE(e.file);

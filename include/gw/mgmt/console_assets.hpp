@@ -29,6 +29,7 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
 <title>gw gateway console</title>
 <link rel="stylesheet" href="/console.css">
 <script src="/console.js" defer></script>
+<script src="/certificate.js" defer></script>
 <script src="/config.js" defer></script>
 <script src="/traffic.js" defer></script>
 </head>
@@ -97,6 +98,7 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
     <button type="button" id="nav-sessions" data-view="sessions" data-section="accounts" hidden>Sessions</button>
     <!-- the views of the console's other scripts: one button each, data-section their API section -->
     <button type="button" id="nav-traffic" data-view="traffic" data-section="monitor" hidden>Traffic</button>
+    <button type="button" id="nav-certificate" data-view="certificate" data-section="security" hidden>Certificate</button>
     <button type="button" id="nav-config" data-view="config" data-section="status" hidden>Configuration</button>
   </nav>
 
@@ -183,6 +185,25 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
     <table id="traffic-table"><thead></thead><tbody></tbody></table>
   </section>
 
+  <section id="view-certificate" class="view" hidden aria-labelledby="certificate-title">
+    <h2 id="certificate-title">Console certificate</h2>
+    <p id="certificate-warning" class="banner" hidden></p>
+    <p id="certificate-hint" class="hint" hidden></p>
+    <table id="certificate-table"><thead></thead><tbody></tbody></table>
+    <h3>Import a certificate</h3>
+    <form id="certificate-form" method="post" class="inline">
+      <label for="certificate-file">Certificate (PEM, chain)</label>
+      <input id="certificate-file" type="file" accept=".pem,.crt,.cer" required>
+      <label for="certificate-key">Private key (PEM, unencrypted)</label>
+      <input id="certificate-key" type="file" accept=".pem,.key" required>
+      <button type="submit" id="certificate-submit">Import</button>
+    </form>
+    <p id="certificate-error" class="error" role="alert" hidden></p>
+    <div class="tools">
+      <button type="button" id="certificate-regenerate" class="danger">Make a new self-signed certificate</button>
+    </div>
+  </section>
+
   <section id="view-config" class="view" hidden aria-labelledby="config-title">
     <h2 id="config-title">Configuration</h2>
     <form id="config-form" method="post">
@@ -201,6 +222,93 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
 </main>
 </body>
 </html>
+)gw_asset";
+
+inline constexpr std::string_view certificate_js = R"gw_asset(// The console's certificate view: what the console serves (source, subject, validity, key),
+// an import form for a PEM certificate and its key (files chosen here are read in the page and
+// sent as JSON; nothing is uploaded as a form), and a button that makes a new self-signed one.
+// The gateway checks the pair (key type and size, the key is the certificate's, not expired)
+// before anything changes; new connections get the new certificate at once.
+'use strict';
+
+(() => {
+  const c = window.gwConsole;
+  const $ = (id) => document.getElementById(id);
+
+  function show(info) {
+    const rows = [
+      ['Source', info.source],
+      ['Subject', info.subject],
+      ['Issuer', info.issuer],
+      ['Valid from', info.not_before],
+      ['Valid until', info.not_after],
+      ['Days left', info.days_left],
+      ['Key', info.key],
+      ['Self-signed', info.self_signed],
+      ['IP addresses', (info.ip_addresses || []).join(', ')],
+      ['File', info.file],
+    ];
+    c.fillTable(
+      $('certificate-table'),
+      [
+        { label: 'Field', get: (r) => r[0] },
+        { label: 'Value', get: (r) => (typeof r[1] === 'boolean' ? (r[1] ? 'yes' : 'no') : r[1] === undefined ? '' : String(r[1])) },
+      ],
+      rows,
+      '',
+    );
+    c.showText('certificate-warning', info.warning || info.error || '');
+    const writable = c.can('security', 'write') && info.source !== 'configured';
+    $('certificate-form').hidden = !writable;
+    $('certificate-regenerate').hidden = !writable;
+    c.showText(
+      'certificate-hint',
+      info.source === 'configured' ? 'This certificate is set in the configuration file (management.certificate).' : '',
+    );
+  }
+
+  async function load() {
+    try {
+      const info = await c.api('GET', '/api/v1/certificate');
+      if (c.currentView() === 'certificate') show(info);
+    } catch (e) {
+      c.failed(e);
+    }
+  }
+
+  async function text(inputId) {
+    const file = $(inputId).files[0];
+    return file ? file.text() : '';
+  }
+
+  c.onSubmit('certificate-form', async () => {
+    c.showText('certificate-error', '');
+    try {
+      const certificate = await text('certificate-file');
+      const key = await text('certificate-key');
+      const info = await c.api('POST', '/api/v1/certificate', { certificate, private_key: key });
+      $('certificate-form').reset();
+      show(info);
+      c.notice('Certificate imported: new connections use it now.', false);
+    } catch (e) {
+      if (e.status === 401) c.failed(e);
+      else c.showText('certificate-error', e.message);
+    }
+  });
+
+  $('certificate-regenerate').addEventListener('click', async () => {
+    c.showText('certificate-error', '');
+    try {
+      show(await c.api('POST', '/api/v1/certificate/regenerate'));
+      c.notice('A new self-signed certificate is in use: your browser will warn about it once.', false);
+    } catch (e) {
+      if (e.status === 401) c.failed(e);
+      else c.showText('certificate-error', e.message);
+    }
+  });
+
+  c.register('certificate', { load });
+})();
 )gw_asset";
 
 inline constexpr std::string_view config_js = R"gw_asset(// The console's configuration editor: one top-level key of the configuration at a time, as the
@@ -1150,8 +1258,9 @@ inline constexpr std::string_view traffic_js = R"gw_asset(// The console's live 
 
 }  // namespace detail::console
 
-inline constexpr std::array<static_asset, 5> console_assets{{
+inline constexpr std::array<static_asset, 6> console_assets{{
     {"/", "text/html; charset=utf-8", detail::console::index_html},
+    {"/certificate.js", "text/javascript; charset=utf-8", detail::console::certificate_js},
     {"/config.js", "text/javascript; charset=utf-8", detail::console::config_js},
     {"/console.css", "text/css; charset=utf-8", detail::console::console_css},
     {"/console.js", "text/javascript; charset=utf-8", detail::console::console_js},

@@ -153,7 +153,7 @@ public:
     https_server(net::io_context& io, net::ssl::context& tls, server_limits limits,
                  handler_fn handler, admit_fn admit = {})
         : io_{io}
-        , tls_{tls}
+        , tls_{&tls}
         , limits_{limits}
         , handler_{std::move(handler)}
         , admit_{std::move(admit)} {}
@@ -203,6 +203,10 @@ public:
         acceptors_.clear();
     }
 
+    /// New connections handshake with `tls` (a replaced certificate); open ones keep theirs,
+    /// so the caller keeps the old context alive as long as the server.
+    void set_tls(net::ssl::context& tls) noexcept { tls_ = &tls; }
+
     std::size_t connections() const noexcept { return connections_.size(); }
     const server_counters& counters() const noexcept { return counters_; }
     const server_limits& limits() const noexcept { return limits_; }
@@ -225,7 +229,7 @@ private:
     void forget(std::uint64_t id) noexcept { connections_.erase(id); }
 
     net::io_context& io_;
-    net::ssl::context& tls_;
+    net::ssl::context* tls_;  ///< for new connections (set_tls swaps it)
     server_limits limits_;
     handler_fn handler_;
     admit_fn admit_;
@@ -249,7 +253,7 @@ public:
                      request_context context)
         : server_{server}
         , id_{id}
-        , stream_{std::move(socket), server.tls_}
+        , stream_{std::move(socket), *server.tls_}
         , context_{std::move(context)} {}
 
     ~https_connection() override {

@@ -269,6 +269,9 @@ private:
                 std::filesystem::remove(imported_certificate(), ignored);
                 std::filesystem::remove(imported_key(), ignored);
             }
+            // The ECC cache wolfSSL keeps per thread (FP_ECC) is freed after each such job: the
+            // worker thread lives on, and its cache would otherwise be left at exit.
+            tls::release_thread_caches();
             auto shared = std::make_shared<std::optional<net::ssl::context>>(std::move(context));
             net::post(io_, [this, call, regenerate, why, file, key_file, shared] {
                 busy_ = false;

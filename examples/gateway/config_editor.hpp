@@ -80,6 +80,11 @@ public:
         , apply_{std::move(apply)}
         , post_work_{std::move(post_work)} {}
 
+    /// What runs now, as the file holds it.
+    const config::gateway_config& running() const noexcept { return running_; }
+    /// Where it is saved, and why not if it cannot be.
+    const origin& where() const noexcept { return origin_; }
+
     /// A reload (SIGHUP) changed what runs: edits start from it.
     void reloaded(config::gateway_config running) { running_ = std::move(running); }
 

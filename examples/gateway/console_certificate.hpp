@@ -41,6 +41,8 @@
 
 namespace gw::examples {
 
+namespace http = mgmt::http;
+
 inline constexpr std::size_t max_certificate_swaps = 32;
 /// The console warns (log, status, dashboard) this long before its certificate expires.
 inline constexpr std::int64_t certificate_warning_days = 30;

@@ -8,9 +8,11 @@
 
 #include "audit_cli.hpp"
 #include "audit_runtime.hpp"
+#include "backup_service.hpp"
 #include "config_editor.hpp"
 #include "demo_pki.hpp"
 #include "embedded_simulator.hpp"
+#include "factory_reset.hpp"
 #include "logging.hpp"
 #include "management_runtime.hpp"
 
@@ -87,6 +89,7 @@ struct options {
     std::string audit_format = "text";
     std::optional<std::string> create_admin;
     bool security_check = false;
+    bool factory_reset = false;
 };
 
 [[noreturn]] void fail_usage(const std::string& message) {
@@ -240,6 +243,18 @@ options parse_args(int argc, char** argv) {
                      "check the configuration and the console's state against the security "
                      "dashboard's criteria (docs/management.md); exit 1 if one fails")
             ->group("Management console");
+    auto* factory_reset =
+        app.add_flag("--factory-reset", o.factory_reset,
+                     "erase the state directory's accounts, keys, certificates, audit store and "
+                     "the configuration saved from the console, then exit: the next start is a "
+                     "first run; the gateway must not be running")
+            ->group("Management console");
+    factory_reset->excludes(create_admin)
+        ->excludes(security_check)
+        ->excludes(audit_log)
+        ->excludes(audit_verify)
+        ->excludes(check)
+        ->excludes(print);
     security_check->excludes(create_admin)
         ->excludes(audit_log)
         ->excludes(audit_verify)
@@ -436,6 +451,7 @@ int main(int argc, char** argv) {
         return gw::examples::print_audit_log(state_dir, q);
     }
     if (opts.audit_verify) return gw::examples::verify_audit_log(state_dir);
+    if (opts.factory_reset) return gw::examples::factory_reset_command(state_dir);
     const bool embedded_default = !opts.config_path && !opts.serial;
     // What the console saves when the embedded default runs, and what starts then if present.
     const std::string saved_config = state_dir + "/gateway.json";
@@ -621,6 +637,28 @@ int main(int argc, char** argv) {
         [&console](std::function<void()> job) { return console.post_work(std::move(job)); }};
     for (auto& e : editor.endpoints())
         console.add_endpoint(std::move(e));
+
+    // Backup and restore, factory reset: both end with the gateway stopping (as SIGTERM
+    // would), to start again on the restored or erased state.
+    std::string exit_reason;
+    bool erase_on_exit = false;
+    const auto stop_for = [&](std::string why) {
+        exit_reason = std::move(why);
+        log(gw::policy::event_severity::warning, "stopping: " + exit_reason);
+        ::kill(::getpid(), SIGTERM);
+    };
+    gw::examples::backup_service backups{
+        io,
+        {state_dir, where.file, where.why_not},
+        [&editor] { return editor.running(); },
+        [&console](std::function<void()> job) { return console.post_work(std::move(job)); },
+        stop_for};
+    for (auto& e : backups.endpoints())
+        console.add_endpoint(std::move(e));
+    console.on_factory_reset([&](const std::string& account) {
+        erase_on_exit = true;
+        stop_for("factory reset by " + account);
+    });
     if (embedded_default) {
         const std::string pki = state_dir + "/pki/";
         std::cout << "gw_gateway: embedded default running (simulated RTU device, units 1-3).\n"
@@ -700,6 +738,15 @@ int main(int argc, char** argv) {
     console.stop();
     audit.stop();       // every event stored, syslog given its grace to send
     status_out.stop();  // the final status is written (and logged) before "stopped"
-    log(gw::policy::event_severity::notice, "stopped");
+    if (erase_on_exit) {
+        if (const auto error = gw::examples::erase_state(state_dir, nullptr); !error.empty()) {
+            log(gw::policy::event_severity::error, "factory reset: " + error);
+            return 1;
+        }
+        log(gw::policy::event_severity::warning,
+            "factory reset: " + state_dir + " erased; the next start is a first run");
+    }
+    log(gw::policy::event_severity::notice,
+        exit_reason.empty() ? std::string{"stopped"} : "stopped (" + exit_reason + ")");
     return 0;
 }

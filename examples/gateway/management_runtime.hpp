@@ -282,6 +282,8 @@ public:
             [this](const net::ip::address& a) {
                 return accessible_.admits(mgmt::policy_address(a), policy::access::service);
             });
+        api_->add_endpoint({"factory-reset", mgmt::api_section::security,
+                            [this](mgmt::api_call call) { factory_reset(std::move(call)); }});
         api_->add_endpoint(certificate_->endpoint(
             *server_, [this](std::function<void()> job) { return post_work(std::move(job)); }));
         if (accounts_->size() == 0) {
@@ -309,6 +311,11 @@ public:
             log_(policy::event_severity::error,
                  "management: the reloaded accessible_ip_list was refused; the console keeps "
                  "the previous one");
+    }
+
+    /// What the gateway does once an administrator confirmed a factory reset (io thread).
+    void on_factory_reset(std::function<void(const std::string& account)> f) {
+        factory_reset_ = std::move(f);
     }
 
     /// An endpoint kept outside the API (the configuration editor, ...); after start().
@@ -351,6 +358,43 @@ private:
         return address.find(':') != std::string::npos ? "[" + address + "]" : address;
     }
 
+    /// POST /api/v1/factory-reset {"password"}: an administrator, who proves it again with the
+    /// password (hashed on the worker, as a login), then the gateway stops and erases its state.
+    void factory_reset(mgmt::api_call c) {
+        if (c.path != "factory-reset") return c.fail(http::status::not_found, "not found");
+        if (c.request.method() != http::verb::post)
+            return c.fail(http::status::method_not_allowed, "POST");
+        if (c.role != security::to_string(security::console_role::administrator))
+            return c.fail(http::status::forbidden, "only an administrator may reset the gateway");
+        const auto body = mgmt::parse_json_object(c.request.body());
+        const auto password = body ? mgmt::string_member(*body, "password", 256) : std::nullopt;
+        if (!password) return c.fail(http::status::bad_request, "{\"password\"} to confirm");
+        const auto account = accounts_->find(c.account);
+        if (!account || !factory_reset_) return c.fail(http::status::conflict, "not possible now");
+        auto call = std::make_shared<mgmt::api_call>(std::move(c));
+        const bool posted = post_work([this, call, password = *password, hash = account->hash] {
+            const bool ok = security::verify_password(password, hash);
+            net::post(io_, [this, call, ok] {
+                if (!ok) {
+                    call->audit(policy::event_kind::setting_changed,
+                                policy::event_severity::warning, policy::event_outcome::denied,
+                                "key=factory_reset wrong password by=" + call->account,
+                                policy::event_category::security);
+                    return call->fail(http::status::forbidden, "the password is not right");
+                }
+                call->audit(policy::event_kind::setting_changed, policy::event_severity::warning,
+                            policy::event_outcome::success, "key=factory_reset by=" + call->account,
+                            policy::event_category::security);
+                boost::json::object o;
+                o["reset"] = true;
+                o["restarting"] = true;
+                call->reply(http::status::accepted, o);
+                factory_reset_(call->account);
+            });
+        });
+        if (!posted) call->fail(http::status::service_unavailable, "the console's worker is busy");
+    }
+
     std::string listen(const std::string& address, std::uint16_t port) {
         transport::error_code ec;
         const auto a = net::ip::make_address(address, ec);
@@ -377,6 +421,7 @@ private:
     log_fn log_;
     config::gateway_config config_;
     std::unique_ptr<console_certificate> certificate_;
+    std::function<void(const std::string&)> factory_reset_;
     std::unique_ptr<security::account_store> accounts_;
     std::unique_ptr<security::login_guard> guard_;
     std::unique_ptr<security::session_registry> sessions_;

@@ -16,7 +16,7 @@ holds it, the previous file is kept, and a restarted gateway runs it.
 import os
 
 import gwtest
-from console_client import Console, gateway_with_console
+from console_client import gateway_with_console, operator_session
 from gwtest import Master, exception_of, read_holding, registers
 
 with gwtest.Env(__doc__) as env:
@@ -60,12 +60,7 @@ with gwtest.Env(__doc__) as env:
     env.check(status == 409 and "start" in j["error"], "audit settings: 409 (%s %s)" % (status, j))
     env.check(not os.path.exists(gw.config_path + ".previous"), "nothing refused was saved")
 
-    status, _, _ = admin.json("POST", "/api/v1/accounts", {"name": "op", "role": "operator",
-                                                           "password": "operator passphrase 1"})
-    op = Console(port, cert)
-    op.login("op", "operator passphrase 1")
-    op.json("POST", "/api/v1/password", {"current": "operator passphrase 1",
-                                         "new": "a fresh operator phrase"})
+    op = operator_session(admin)
     status, _, j = op.json("PUT", "/api/v1/config/listeners", listeners)
     env.check(status == 403 and "services" in j["error"],
               "an operator may not change the listeners: 403 naming services (%s %s)" % (status, j))

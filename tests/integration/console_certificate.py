@@ -19,7 +19,7 @@ import stat
 import subprocess
 
 import gwtest
-from console_client import Console, gateway_with_console
+from console_client import Console, gateway_with_console, operator_session
 
 
 def served_certificate(port):
@@ -58,12 +58,7 @@ with gwtest.Env(__doc__) as env:
     first = served_certificate(port)
     env.check(first == der_of(cert), "the console serves console.crt")
 
-    admin.json("POST", "/api/v1/accounts", {"name": "op", "role": "operator",
-                                            "password": "operator passphrase 1"})
-    op = Console(port, cert)
-    op.login("op", "operator passphrase 1")
-    op.json("POST", "/api/v1/password", {"current": "operator passphrase 1",
-                                         "new": "a fresh operator phrase"})
+    op = operator_session(admin)
     status, _, _ = op.json("GET", "/api/v1/certificate")
     env.check(status == 200, "an operator reads the certificate (%s)" % status)
     rsa_pem, rsa_key, rsa_crt = make_rsa(env, "rsa")

@@ -12,6 +12,7 @@ class Console:
     def __init__(self, port, cafile, source="127.0.0.1"):
         self.port = port
         self.source = source
+        self.cafile = cafile
         self.ctx = ssl.create_default_context(cafile=cafile)
         self.cookie = None
         self.token = None
@@ -73,3 +74,22 @@ def gateway_with_console(env, channels, routes):
     admin = Console(port, cert)
     admin.first_administrator("admin", "long enough passphrase")
     return gw, port, cert, admin
+
+
+OPERATOR_PASSWORD = "a fresh operator phrase"
+
+
+def operator_session(admin, name="op"):
+    """An operator account made by `admin` (which must change its first password), logged in
+    with its own password OPERATOR_PASSWORD. Returns its Console."""
+    first = "operator passphrase 1"
+    status, _, j = admin.json("POST", "/api/v1/accounts", {"name": name, "role": "operator",
+                                                           "password": first})
+    if status != 201:
+        raise gwtest.Failure("creating operator %s: %s %s" % (name, status, j))
+    op = Console(admin.port, admin.cafile)
+    op.login(name, first)
+    status, _, j = op.json("POST", "/api/v1/password", {"current": first, "new": OPERATOR_PASSWORD})
+    if status != 204:
+        raise gwtest.Failure("operator %s's password change: %s %s" % (name, status, j))
+    return op

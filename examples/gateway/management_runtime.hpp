@@ -217,6 +217,24 @@ inline std::vector<mgmt::dashboard_check> dashboard_checks(const config::gateway
     return out;
 }
 
+/// A custom role of the configuration as the API's rights table.
+inline mgmt::role_rights rights_of(const config::console_role_config& r) {
+    const auto right = [](config::console_right x) {
+        return x == config::console_right::write  ? mgmt::api_right::write
+               : x == config::console_right::read ? mgmt::api_right::read
+                                                  : mgmt::api_right::none;
+    };
+    mgmt::role_rights out;
+    out.set(mgmt::api_section::status, right(r.status));
+    out.set(mgmt::api_section::audit, right(r.audit));
+    out.set(mgmt::api_section::monitor, right(r.monitor));
+    out.set(mgmt::api_section::lines, right(r.lines));
+    out.set(mgmt::api_section::services, right(r.services));
+    out.set(mgmt::api_section::security, right(r.security));
+    out.set(mgmt::api_section::accounts, right(r.accounts));
+    return out;
+}
+
 class management_runtime {
 public:
     using log_fn = std::function<void(policy::event_severity, std::string_view)>;
@@ -258,6 +276,20 @@ public:
                                : mgmt::metrics_access::session;
         settings.policy = password_policy_of(m.password_policy);
         if (!hooks.dashboard) hooks.dashboard = [this] { return dashboard(); };
+        // Custom roles: management.roles, one right per section.
+        if (!hooks.custom_role)
+            hooks.custom_role = [this](std::string_view role) -> std::optional<mgmt::role_rights> {
+                for (const auto& r : config_.management->roles)
+                    if (r.name == role) return rights_of(r);
+                return std::nullopt;
+            };
+        if (!hooks.custom_role_names)
+            hooks.custom_role_names = [this] {
+                std::vector<std::string> names;
+                for (const auto& r : config_.management->roles)
+                    names.push_back(r.name);
+                return names;
+            };
         auto opened = std::move(hooks.first_administrator);
         hooks.first_administrator = [this, opened] {
             open_configured();

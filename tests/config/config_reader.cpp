@@ -1036,3 +1036,34 @@ TEST_CASE("authorization: every refusal names its key") {
     CHECK(e2.key_path == "authorization.null_role[32]");
     CHECK(e2.message == "more than 32 rules");
 }
+
+TEST_CASE("management.roles: custom console roles, each right named, built-in names refused") {
+    using gw::config::console_right;
+    const auto with_roles = [](std::string_view roles) {
+        return document(serial_channel, tcp_listener, route,
+                        std::string{R"("management": {"roles": )"} + std::string{roles} + "}");
+    };
+    const auto c = config_of(with_roles(R"([{"name": "maintainer", "lines": "write"}])"));
+    REQUIRE(c.management);
+    REQUIRE(c.management->roles.size() == 1);
+    const auto& r = c.management->roles[0];
+    CHECK(r.name == "maintainer");
+    CHECK(r.lines == console_right::write);
+    CHECK(r.status == console_right::read);  // the defaults: watch, change nothing
+    CHECK(r.monitor == console_right::read);
+    CHECK(r.audit == console_right::none);
+    CHECK(r.security == console_right::none);
+    CHECK(r.accounts == console_right::none);
+    check({
+        {with_roles(R"([{"name": "operator"}])"), "management.roles[0].name",
+         "\"operator\" is a built-in role: choose another name", "\"operator\""},
+        {with_roles(R"([{"name": "Ops"}])"), "management.roles[0].name",
+         "a role name is 1 to 32 of a-z 0-9 _ -", "\"Ops\""},
+        {with_roles(R"([{"name": "m"}, {"name": "m"}])"), "management.roles[1].name",
+         "a second role named \"m\"", "\"m\"}]"},
+        {with_roles(R"([{"name": "m", "lines": "all"}])"), "management.roles[0].lines",
+         "\"all\" is not one of \"none\", \"read\", \"write\"", "\"all\""},
+        {with_roles(R"([{"lines": "read"}])"), "management.roles[0]",
+         "missing required key \"name\"", "{\"lines\""},
+    });
+}

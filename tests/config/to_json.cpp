@@ -111,6 +111,9 @@ constexpr std::string_view every_key = R"({
                          "require_digit": true, "require_symbol": true, "history": 5,
                          "lifetime_days": 90, "warn_days": 7 },
     "sessions": { "idle_s": 600, "absolute_s": 3600, "per_account": 2, "total": 10 },
+    "roles": [ { "name": "maintainer", "status": "write", "audit": "read", "monitor": "none",
+                 "lines": "write", "services": "read", "security": "read",
+                 "accounts": "none" } ],
   },
 })";
 
@@ -306,6 +309,9 @@ gateway_config every_key_expected() {
     m.lockout = {false, 3, std::chrono::seconds{60}, std::chrono::seconds{600}};
     m.password_policy = {12, true, true, true, true, 5, 90, 7};
     m.sessions = {std::chrono::seconds{600}, std::chrono::seconds{3600}, 2, 10};
+    m.roles = {{"maintainer", console_right::write, console_right::read, console_right::none,
+                console_right::write, console_right::read, console_right::read,
+                console_right::none}};
     c.management = m;
     return c;
 }

@@ -63,12 +63,13 @@ class Console:
             raise gwtest.Failure("login: %s %s" % (status, j))
 
 
-def gateway_with_console(env, channels, routes):
-    """gw_gateway with a console on a free port and one modbus_tcp listener "modbus"; the first
-    administrator "admin" logged in. Returns (gateway, console port, its certificate, admin)."""
+def gateway_with_console(env, channels, routes, management=None):
+    """gw_gateway with a console on a free port (and the `management` keys given) and one
+    modbus_tcp listener "modbus"; the first administrator "admin" logged in. Returns (gateway,
+    console port, its certificate, admin)."""
     port = gwtest.free_port()
     gw = env.gateway({"channels": channels, "listeners": [gwtest.tcp_listener("modbus")],
-                      "routes": routes, "management": {"port": port}})
+                      "routes": routes, "management": dict(management or {}, port=port)})
     gw.log.wait(r"management console on https://127\.0\.0\.1:%d/" % port, what="the console")
     cert = os.path.join(env.dir, gw.name + ".state", "mgmt", "console.crt")
     admin = Console(port, cert)
@@ -79,11 +80,11 @@ def gateway_with_console(env, channels, routes):
 OPERATOR_PASSWORD = "a fresh operator phrase"
 
 
-def operator_session(admin, name="op"):
-    """An operator account made by `admin` (which must change its first password), logged in
+def operator_session(admin, name="op", role="operator"):
+    """An account of `role` made by `admin` (so it must change its first password), logged in
     with its own password OPERATOR_PASSWORD. Returns its Console."""
     first = "operator passphrase 1"
-    status, _, j = admin.json("POST", "/api/v1/accounts", {"name": name, "role": "operator",
+    status, _, j = admin.json("POST", "/api/v1/accounts", {"name": name, "role": role,
                                                            "password": first})
     if status != 201:
         raise gwtest.Failure("creating operator %s: %s %s" % (name, status, j))

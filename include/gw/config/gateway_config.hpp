@@ -47,6 +47,8 @@ enum class syslog_transport : std::uint8_t { udp, tcp, tls };
 enum class rule_access : std::uint8_t { read, write, read_write };
 /// Who may read the console's /metrics: a logged-in session, anyone the console admits, nobody.
 enum class metrics_access : std::uint8_t { session, open, off };
+/// A console role's right on one section (management.roles).
+enum class console_right : std::uint8_t { none, read, write };
 
 /// Names as they appear in the file, indexed by the enumerator's value.
 template <class Enum>
@@ -108,6 +110,10 @@ struct enum_names<syslog_transport> {
 template <>
 struct enum_names<metrics_access> {
     static constexpr std::array<std::string_view, 3> values{"session", "open", "off"};
+};
+template <>
+struct enum_names<console_right> {
+    static constexpr std::array<std::string_view, 3> values{"none", "read", "write"};
 };
 template <>
 struct enum_names<rule_access> {
@@ -456,6 +462,21 @@ struct console_sessions_config {
                            const console_sessions_config&) = default;
 };
 
+/// A custom console role: one right per section of the console (docs/management.md, "Roles").
+/// The defaults are read-only on what any role may watch, nothing else.
+struct console_role_config {
+    std::string name;
+    console_right status = console_right::read;
+    console_right audit = console_right::none;
+    console_right monitor = console_right::read;
+    console_right lines = console_right::none;
+    console_right services = console_right::none;
+    console_right security = console_right::none;
+    console_right accounts = console_right::none;
+
+    friend bool operator==(const console_role_config&, const console_role_config&) = default;
+};
+
 /// The HTTPS management console and REST API. Until an administrator exists it listens on
 /// loopback only, whatever `address` says.
 struct management_config {
@@ -470,6 +491,7 @@ struct management_config {
     lockout_config lockout;
     password_policy_config password_policy;
     console_sessions_config sessions;
+    std::vector<console_role_config> roles;  ///< besides administrator and operator
 
     friend bool operator==(const management_config&, const management_config&) = default;
 };

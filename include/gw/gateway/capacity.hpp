@@ -55,6 +55,8 @@ inline constexpr std::size_t console_sessions = 256;
 inline constexpr std::size_t console_message_bytes = 1024;
 /// Console accounts, at most.
 inline constexpr std::size_t console_accounts = 64;
+/// Custom console roles (management.roles), besides administrator and operator.
+inline constexpr std::size_t console_custom_roles = 16;
 /// management.lockout.max_failures and management.password_policy bounds.
 inline constexpr std::size_t login_failures_max = 100;
 inline constexpr std::size_t password_length_min = 8;

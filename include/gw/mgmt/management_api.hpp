@@ -77,6 +77,8 @@ struct api_hooks {
     /// The rights of a role that is not built in (custom roles); nullopt: no such role, which
     /// leaves its sessions no right at all.
     std::function<std::optional<role_rights>(std::string_view role)> custom_role;
+    /// The custom roles' names, for the console's account form.
+    std::function<std::vector<std::string>()> custom_role_names;
 };
 
 enum class metrics_access : std::uint8_t { session, open, off };
@@ -452,7 +454,8 @@ private:
     /// The worker's part of a new account: hash, add, write. "" or why not ("the account
     /// exists"; with first_only, "an administrator exists" once there is any account).
     std::string add_account(const std::string& name, security::console_role role,
-                            const std::string& password, bool must_change, bool first_only) {
+                            const std::string& password, bool must_change, bool first_only,
+                            const std::string& custom_role = {}) {
         const auto hash = security::hash_password(password, settings_.hashing);
         if (hash.empty()) return "hashing failed";
         return accounts_.update([&](std::vector<security::account>& list) -> std::string {
@@ -462,6 +465,7 @@ private:
             security::account a;
             a.name = name;
             a.role = role;
+            a.custom_role = custom_role;
             a.hash = hash;
             a.must_change = must_change;
             a.created = a.password_changed = unix_now();
@@ -569,7 +573,7 @@ private:
                   policy::event_outcome::denied, {}, "account=" + name + " wrong name or password");
             return c.respond(error(http::status::unauthorized, c, settings_.failure_message));
         }
-        const auto role = to_string(a->role);
+        const auto role = security::role_name(*a);
         auto created = sessions_.create(name, role, source, now());
         if (auto* why = std::get_if<std::string>(&created)) {
             event(c, policy::event_kind::login_failed, policy::event_severity::warning,
@@ -699,7 +703,7 @@ private:
         for (const auto& a : accounts_.list()) {
             boost::json::object o;
             o["name"] = a.name;
-            o["role"] = to_string(a.role);
+            o["role"] = security::role_name(a);
             o["must_change_password"] = a.must_change;
             if (a.last_login == 0) {
                 o["last_login"] = nullptr;
@@ -710,6 +714,12 @@ private:
         }
         boost::json::object o;
         o["accounts"] = std::move(list);
+        auto& roles = o["roles"].emplace_array();
+        roles.emplace_back("administrator");
+        roles.emplace_back("operator");
+        if (hooks_.custom_role_names)
+            for (const auto& r : hooks_.custom_role_names())
+                roles.emplace_back(r);
         c.respond(json(http::status::ok, c, boost::json::serialize(o)));
     }
 
@@ -717,22 +727,30 @@ private:
         const auto body = body_object(c);
         if (!body) return;
         const auto role_text = text(*body, "role", 32);
-        const auto role = role_text ? security::role_named(*role_text) : std::nullopt;
+        auto role = role_text ? security::role_named(*role_text) : std::nullopt;
+        std::string custom;
+        if (!role && role_text && security::valid_custom_role_name(*role_text) &&
+            hooks_.custom_role && hooks_.custom_role(*role_text)) {
+            role = security::console_role::custom;
+            custom = *role_text;
+        }
         if (!role)
             return c.respond(error(http::status::unprocessable_entity, c,
-                                   "role is \"administrator\" or \"operator\""));
+                                   "role is \"administrator\", \"operator\" or one of "
+                                   "management.roles"));
         auto credentials = new_credentials(c, *body);
         if (!credentials) return;
         std::string name = std::move(credentials->first);
         std::string password = std::move(credentials->second);
         off_thread(
             std::move(c),
-            [this, name, role = *role, password = std::move(password)]() {
+            [this, name, role = *role, custom, password = std::move(password)]() {
                 // The administrator chose it: the account must change it at first login.
-                return add_account(name, role, password, true, false);
+                return add_account(name, role, password, true, false, custom);
             },
-            [this, by = s.account, by_role = s.role, name, role = *role](call& done,
-                                                                         std::string refused) {
+            [this, by = s.account, by_role = s.role, name,
+             role = custom.empty() ? std::string{to_string(*role)} : custom](call& done,
+                                                                             std::string refused) {
                 if (!refused.empty())
                     return done.respond(error(refused == "the account exists"
                                                   ? http::status::conflict
@@ -740,7 +758,7 @@ private:
                                               done, refused));
                 event(done, policy::event_kind::account_created, policy::event_severity::notice,
                       policy::event_outcome::success, by_role,
-                      "account=" + name + " role=" + std::string{to_string(role)} + " by=" + by);
+                      "account=" + name + " role=" + role + " by=" + by);
                 boost::json::object o;
                 o["account"] = name;
                 done.respond(json(http::status::created, done, boost::json::serialize(o)));

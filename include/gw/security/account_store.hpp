@@ -28,12 +28,24 @@
 
 namespace gw::security {
 
-/// The built-in roles. An Operator sees status, the audit log and the dashboard and changes its
-/// own password; only an Administrator changes accounts, sessions or settings.
-enum class console_role : std::uint8_t { operator_, administrator };
+/// The built-in roles, and `custom`: a role of the configuration's management.roles, named by
+/// account::custom_role (its rights come from there; a name no longer there has none).
+enum class console_role : std::uint8_t { operator_, administrator, custom };
 
 constexpr std::string_view to_string(console_role r) noexcept {
-    return r == console_role::administrator ? "administrator" : "operator";
+    return r == console_role::administrator ? "administrator"
+           : r == console_role::custom      ? "custom"
+                                            : "operator";
+}
+/// Whether `name` can name a custom role (management.roles' rule: 1 to 32 of a-z 0-9 _ -, not
+/// a built-in name).
+inline bool valid_custom_role_name(std::string_view name) noexcept {
+    if (name.empty() || name.size() > 32 || name == "administrator" || name == "operator" ||
+        name == "custom")
+        return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
 }
 inline std::optional<console_role> role_named(std::string_view name) noexcept {
     if (name == "administrator") return console_role::administrator;
@@ -44,6 +56,7 @@ inline std::optional<console_role> role_named(std::string_view name) noexcept {
 struct account {
     std::string name;
     console_role role = console_role::operator_;
+    std::string custom_role;           ///< the role's name when role is custom
     std::string hash;                  ///< password_hash.hpp's PHC string
     std::vector<std::string> history;  ///< previous hashes, newest first
     bool must_change = true;           ///< forced change at next login
@@ -53,6 +66,11 @@ struct account {
 
     friend bool operator==(const account&, const account&) = default;
 };
+
+/// The name of an account's role, as sessions, the API and the file hold it.
+inline std::string role_name(const account& a) {
+    return a.role == console_role::custom ? a.custom_role : std::string{to_string(a.role)};
+}
 
 /// Account names: 1 to 32 of A-Z a-z 0-9 _ - . (they appear in audit records and URLs).
 inline bool valid_account_name(std::string_view n) noexcept {
@@ -71,7 +89,7 @@ namespace detail {
 inline boost::json::object to_json(const account& a) {
     boost::json::object o;
     o["name"] = a.name;
-    o["role"] = to_string(a.role);
+    o["role"] = role_name(a);
     o["hash"] = a.hash;
     boost::json::array h;
     for (const auto& old : a.history)
@@ -103,8 +121,15 @@ inline std::string from_json(const boost::json::value& v, account& a) {
     std::string role;
     if (!text("name", a.name) || !valid_account_name(a.name)) return "an account has no valid name";
     const std::string who = "account \"" + a.name + "\": ";
-    if (!text("role", role) || !role_named(role)) return who + "unknown role";
-    a.role = *role_named(role);
+    if (!text("role", role)) return who + "unknown role";
+    if (const auto builtin = role_named(role)) {
+        a.role = *builtin;
+    } else if (valid_custom_role_name(role)) {
+        a.role = console_role::custom;
+        a.custom_role = role;
+    } else {
+        return who + "unknown role";
+    }
     if (!text("hash", a.hash) || a.hash.empty() || a.hash.size() > 256) return who + "no hash";
     const auto* h = o->if_contains("history");
     if (h == nullptr || !h->is_array() ||

@@ -1244,6 +1244,62 @@ inline bool check_console_text(value_reader& r, const json_value& v, const path_
     return true;
 }
 
+inline bool check_role_name(value_reader& r, const json_value& v, const path_t& p,
+                            const std::string& s) {
+    const bool valid = !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+    if (!valid) return r.fail_at(v, p, "a role name is 1 to 32 of a-z 0-9 _ -");
+    if (s == "administrator" || s == "operator")
+        return r.fail_at(v, p, "\"" + s + "\" is a built-in role: choose another name");
+    return true;
+}
+
+inline constexpr key_decl<console_role_config> console_role_keys[] = {
+    key<&console_role_config::name, &check_role_name>(
+        "name", "1 to 32 of a-z 0-9 _ -", "The role's name, as accounts are given it.", true),
+    key<&console_role_config::status>("status", "Status, counters and the security dashboard."),
+    key<&console_role_config::audit>("audit", "The audit log."),
+    key<&console_role_config::monitor>("monitor", "The live traffic monitor and its capture."),
+    key<&console_role_config::lines>("lines", "Channels, devices and routes."),
+    key<&console_role_config::services>("services", "Listeners, limits and the log level."),
+    key<&console_role_config::security>(
+        "security", "Allowlists, authorization, certificates, backup, restore and reset."),
+    key<&console_role_config::accounts>("accounts", "Accounts and sessions."),
+};
+
+inline bool read_console_roles(value_reader& r, const key_decl<management_config>& d,
+                               const json_value& v, const path_t& p, management_config& out) {
+    if (!r.expect(v, p, json_kind::array, "an array of roles")) return false;
+    const auto max = static_cast<std::size_t>(d.hi);
+    for (std::size_t i = 0; i < v.elements.size(); ++i) {
+        const path_t ep = element_path(p, i);
+        if (i == max)
+            return r.fail_at(v.elements[i], ep, "more than " + std::to_string(max) + " roles");
+        console_role_config role;
+        if (!r.expect(v.elements[i], ep, json_kind::object, "an object with \"name\"") ||
+            !r.check_keys(v.elements[i], ep, key_names({}, console_role_keys), "a role") ||
+            !r.read_keys(console_role_keys, v.elements[i], ep, role))
+            return false;
+        for (const auto& other : out.roles) {
+            if (other.name == role.name) {
+                const json_value* at = value_reader::member(v.elements[i], "name");
+                return r.fail_at(at != nullptr ? *at : v.elements[i], member_path(ep, "name"),
+                                 "a second role named \"" + role.name + "\"");
+            }
+        }
+        out.roles.push_back(std::move(role));
+    }
+    return true;
+}
+
+inline std::optional<bj::value> write_console_roles(const management_config& c) {
+    bj::array a;
+    for (const auto& role : c.roles)
+        a.emplace_back(write_keys(console_role_keys, role));
+    return bj::value(std::move(a));
+}
+
 inline constexpr key_decl<management_config> management_keys[] = {
     key<&management_config::address, &check_listen_address>(
         "address", "IP address",
@@ -1273,6 +1329,9 @@ inline constexpr key_decl<management_config> management_keys[] = {
         "password_policy", "Rules for the accounts' passwords; see below."),
     object_key<&management_config::sessions, console_sessions_keys, console_sessions_what>(
         "sessions", "Console login sessions; see below."),
+    list_key<management_config>("roles", 0, gateway::capacity::console_custom_roles,
+                                "Custom roles besides administrator and operator; see below.",
+                                &read_console_roles, &write_console_roles),
 };
 inline constexpr std::string_view management_what = "\"management\"";
 
@@ -1493,6 +1552,7 @@ void for_each_key_table(F&& f) {
     f("`management.lockout`", std::span(lockout_keys));
     f("`management.password_policy`", std::span(password_policy_keys));
     f("`management.sessions`", std::span(console_sessions_keys));
+    f("`management.roles`", std::span(console_role_keys));
 }
 
 /// Whether `key` is valid in some object of the format (then it is no misspelling).

@@ -390,6 +390,14 @@
       const data = await api('GET', '/api/v1/accounts');
       if (state.view !== 'accounts') return;
       if (keepError !== true) showText('account-error', '');
+      // The roles an account may be given: the built-in ones and the configuration's own.
+      const select = $('account-role');
+      const chosen = select.value;
+      if (data && Array.isArray(data.roles)) {
+        const roles = ['operator', ...data.roles.filter((r) => r !== 'operator')];
+        select.replaceChildren(...roles.map((r) => el('option', r)));
+        if (roles.includes(chosen)) select.value = chosen;
+      }
       fillTable(
         $('accounts-table'),
         [

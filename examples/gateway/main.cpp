@@ -655,6 +655,7 @@ int main(int argc, char** argv) {
         stop_for};
     for (auto& e : backups.endpoints())
         console.add_endpoint(std::move(e));
+    console.on_audit_status([&audit] { return audit.status(); });
     console.on_factory_reset([&](const std::string& account) {
         erase_on_exit = true;
         stop_for("factory reset by " + account);

@@ -12,6 +12,7 @@
 #include <gw/config/gateway_config.hpp>
 #include <gw/gateway/atomic_file.hpp>
 #include <gw/gateway/capacity.hpp>
+#include <gw/gateway/gateway_status.hpp>
 #include <gw/mgmt/management_api.hpp>
 #include <gw/policy/accessible_ip_list.hpp>
 #include <gw/security/account_store.hpp>
@@ -133,10 +134,11 @@ inline bool is_loopback_address(const std::string& address) {
 }
 
 /// The security dashboard's criteria (AIG-302 3.3), each with its fix: of the configuration,
-/// the accounts (null: none known) and the console's certificate file.
-inline std::vector<mgmt::dashboard_check> dashboard_checks(const config::gateway_config& config,
-                                                           const security::account_store* accounts,
-                                                           const std::string& certificate_file) {
+/// the accounts (null: none known), the console's certificate file and the running audit
+/// trail (null: not running, as for --security-check).
+inline std::vector<mgmt::dashboard_check> dashboard_checks(
+    const config::gateway_config& config, const security::account_store* accounts,
+    const std::string& certificate_file, const gateway::audit_trail_status* audit = nullptr) {
     std::vector<mgmt::dashboard_check> out;
     const auto add = [&](std::string id, std::string title, bool passed, std::string detail,
                          std::string fix) {
@@ -211,6 +213,20 @@ inline std::vector<mgmt::dashboard_check> dashboard_checks(const config::gateway
     add("console_certificate", "Console certificate", cert_ok, cert_detail,
         "Import a certificate from your CA (management.certificate and private_key), RSA "
         "2048+ or ECC, valid beyond 3 months.");
+    if (audit != nullptr) {
+        const auto percent = audit->capacity == 0 ? 0 : audit->held * 100 / audit->capacity;
+        const bool stops = config.audit.when_full == config::audit_when_full::stop;
+        const bool near_full = stops && percent >= config.audit.warn_percent;
+        add("audit_store", "Audit store", audit->storage_ok && !near_full,
+            std::to_string(audit->held) + " of " + std::to_string(audit->capacity) + " records" +
+                (audit->storage_ok ? "" : ", storage failing: " + audit->last_error) +
+                (near_full ? ", nearly full and set to stop recording" : ""),
+            audit->storage_ok
+                ? "Export the audit log and clear the store, or raise audit.capacity, or set "
+                  "audit.when_full to overwrite."
+                : "Free space or fix the state directory's file system; the trail resumes by "
+                  "itself.");
+    }
     add("syslog", "Remote syslog", !config.audit.syslog.empty(),
         std::to_string(config.audit.syslog.size()) + " servers",
         "Send the audit trail to a syslog server (audit.syslog, preferably over TLS).");
@@ -345,6 +361,11 @@ public:
                  "the previous one");
     }
 
+    /// The running audit trail's status, for the dashboard (io thread; must not block).
+    void on_audit_status(std::function<gateway::audit_trail_status()> f) {
+        audit_status_ = std::move(f);
+    }
+
     /// What the gateway does once an administrator confirmed a factory reset (io thread).
     void on_factory_reset(std::function<void(const std::string& account)> f) {
         factory_reset_ = std::move(f);
@@ -377,7 +398,9 @@ public:
 
     /// The dashboard's criteria (AIG-302 3.3), each with its fix.
     std::vector<mgmt::dashboard_check> dashboard() const {
-        return dashboard_checks(config_, accounts_.get(), certificate_->file());
+        if (!audit_status_) return dashboard_checks(config_, accounts_.get(), certificate_->file());
+        const auto audit = audit_status_();
+        return dashboard_checks(config_, accounts_.get(), certificate_->file(), &audit);
     }
 
 private:
@@ -454,6 +477,7 @@ private:
     config::gateway_config config_;
     std::unique_ptr<console_certificate> certificate_;
     std::function<void(const std::string&)> factory_reset_;
+    std::function<gateway::audit_trail_status()> audit_status_;
     std::unique_ptr<security::account_store> accounts_;
     std::unique_ptr<security::login_guard> guard_;
     std::unique_ptr<security::session_registry> sessions_;

@@ -207,6 +207,9 @@ with gwtest.Env(__doc__) as env:
     env.check("console_certificate" in ids and not ids["console_certificate"]["passed"],
               "dashboard: the self-signed console certificate is a failed criterion")
     env.check(all(c["fix"] for c in ids.values()), "dashboard: every criterion says its fix")
+    env.check("audit_store" in ids and ids["audit_store"]["passed"] and
+              " of 10000 records" in ids["audit_store"]["detail"],
+              "dashboard: the running audit store is a passed criterion (%s)" % ids.get("audit_store"))
     status, _, text = admin.request("GET", "/metrics")
     env.check(status == 200 and b'gw_channel_' in text, "metrics in Prometheus format (%s)" % status)
 

@@ -35,6 +35,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -311,6 +312,7 @@ public:
             open_configured();
             if (opened) opened();
         };
+        const auto hooks_audit = hooks.audit;  // the console's TLS refusals go there too
         api_ = std::make_unique<mgmt::management_api>(io_, *accounts_, *guard_, *sessions_,
                                                       *worker_, settings, std::move(hooks));
 
@@ -329,6 +331,11 @@ public:
             },
             [this](const net::ip::address& a) {
                 return accessible_.admits(mgmt::policy_address(a), policy::access::service);
+            });
+        server_->on_handshake_failure(
+            [this, audit = hooks_audit](const net::ip::tcp::endpoint& peer,
+                                        const transport::error_code& ec) {
+                handshake_failed(audit, peer, ec);
             });
         api_->add_endpoint({"factory-reset", mgmt::api_section::security,
                             [this](mgmt::api_call call) { factory_reset(std::move(call)); }});
@@ -405,6 +412,8 @@ public:
 
 private:
     static constexpr std::size_t worker_queue = 64;
+    static constexpr std::chrono::seconds handshake_audit_window{60};
+    static constexpr std::size_t handshake_audit_sources = 64;
 
     static bool is_loopback_text(const std::string& address) {
         return is_loopback_address(address);
@@ -450,6 +459,47 @@ private:
         if (!posted) call->fail(http::status::service_unavailable, "the console's worker is busy");
     }
 
+    /// A failed TLS handshake on the console, audited once per source per minute with the
+    /// count of those not recorded (a scanner cannot fill the audit store through the console).
+    void handshake_failed(const std::function<void(const policy::audit_event&)>& audit,
+                          const net::ip::tcp::endpoint& peer, const transport::error_code& ec) {
+        if (!audit) return;
+        const auto now = std::chrono::steady_clock::now();
+        const auto source = peer.address().to_string();
+        auto it = handshake_refusals_.find(source);
+        if (it != handshake_refusals_.end() && now - it->second.first < handshake_audit_window) {
+            ++it->second.second;
+            return;
+        }
+        std::uint64_t unrecorded = 0;
+        if (it != handshake_refusals_.end()) {
+            unrecorded = it->second.second;
+            it->second = {now, 0};
+        } else {
+            if (handshake_refusals_.size() >= handshake_audit_sources) {
+                // Full: the oldest source gives way (it is recorded again when it returns).
+                auto oldest = handshake_refusals_.begin();
+                for (auto i = handshake_refusals_.begin(); i != handshake_refusals_.end(); ++i)
+                    if (i->second.first < oldest->second.first) oldest = i;
+                handshake_refusals_.erase(oldest);
+            }
+            handshake_refusals_.emplace(source, std::make_pair(now, std::uint64_t{0}));
+        }
+        policy::audit_event e;
+        e.time = gateway::steady_clock{}.now();
+        e.kind = policy::event_kind::connection_refused;
+        e.category = policy::event_category::security;
+        e.severity = policy::event_severity::warning;
+        e.outcome = policy::event_outcome::denied;
+        e.peer = mgmt::policy_address(peer.address());
+        e.peer_port = peer.port();
+        policy::set_detail(e.detail, "console reason=tls_handshake_failed error=" + ec.message() +
+                                         (unrecorded != 0 ? " (and " + std::to_string(unrecorded) +
+                                                                " more from this source before)"
+                                                          : ""));
+        audit(e);
+    }
+
     std::string listen(const std::string& address, std::uint16_t port) {
         transport::error_code ec;
         const auto a = net::ip::make_address(address, ec);
@@ -478,6 +528,9 @@ private:
     std::unique_ptr<console_certificate> certificate_;
     std::function<void(const std::string&)> factory_reset_;
     std::function<gateway::audit_trail_status()> audit_status_;
+    /// Per source: when its last handshake failure was recorded, and how many since were not.
+    std::map<std::string, std::pair<std::chrono::steady_clock::time_point, std::uint64_t>>
+        handshake_refusals_;
     std::unique_ptr<security::account_store> accounts_;
     std::unique_ptr<security::login_guard> guard_;
     std::unique_ptr<security::session_registry> sessions_;

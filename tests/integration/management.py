@@ -19,6 +19,8 @@ over HTTPS, verified against the self-signed certificate the gateway made in its
       login_succeeded; logout ends the session
   the accounts file is 0600 and holds no password
   accessible_ip_list with additional_restrictions: 127.0.0.9's connection is closed at accept
+  a client that does not speak TLS, three times: one connection_refused record with
+      reason=tls_handshake_failed (once per source per minute)
   --security-check exits 1 naming the failed criterion; --create-admin refuses once accounts
       exist and applies the password policy
 """
@@ -28,6 +30,7 @@ import socket
 import ssl
 import stat
 import subprocess
+import time
 
 import gwtest
 from console_client import Console
@@ -194,8 +197,27 @@ with gwtest.Env(__doc__) as env:
                 answer += chunk
     env.check(answer.startswith(b"HTTP/1.1 413"), "a body over 64 KiB: 413 (%r)" % answer[:20])
 
+    # ---- a client that does not speak TLS (a scanner, plain HTTP): audited once per minute
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", port), timeout=gwtest.WAIT_S) as plain:
+            plain.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            while plain.recv(4096):
+                pass
+
     # ---- the audit log, the dashboard, metrics
-    status, _, j = admin.json("GET", "/api/v1/audit?category=security&limit=500")
+    # The trail stores on its own thread: ask until the refusal is there (bounded). The other
+    # two were left out on the io thread before their connections closed.
+    deadline = time.monotonic() + gwtest.WAIT_S
+    while True:
+        status, _, j = admin.json("GET", "/api/v1/audit?category=security&limit=500")
+        refusals = [r for r in j["records"] if r["type"] == "connection_refused" and
+                    "console reason=tls_handshake_failed" in (r.get("detail") or "")]
+        if refusals or time.monotonic() > deadline:
+            break
+        time.sleep(gwtest.POLL_S)
+    env.check(len(refusals) == 1 and refusals[0].get("peer", "").startswith("127.0.0.1"),
+              "three plain-HTTP connections to the console: one tls_handshake_failed record "
+              "(%s)" % refusals)
     types = [r["type"] for r in j["records"]] if status == 200 else []
     for t in ("account_created", "login_failed", "account_locked", "login_succeeded",
               "account_changed"):

@@ -203,6 +203,13 @@ public:
         acceptors_.clear();
     }
 
+    /// Told of every failed TLS handshake (a scanner, a client that does not trust the
+    /// certificate, a deadline); io thread, must not block.
+    void on_handshake_failure(
+        std::function<void(const tcp::endpoint&, const transport::error_code&)> f) {
+        on_handshake_failure_ = std::move(f);
+    }
+
     /// New connections handshake with `tls` (a replaced certificate); open ones keep theirs,
     /// so the caller keeps the old context alive as long as the server.
     void set_tls(net::ssl::context& tls) noexcept { tls_ = &tls; }
@@ -239,6 +246,7 @@ private:
     std::unordered_map<std::uint64_t, std::weak_ptr<detail::https_connection>> connections_;
     std::uint64_t next_id_ = 0;
     server_counters counters_;
+    std::function<void(const tcp::endpoint&, const transport::error_code&)> on_handshake_failure_;
     bool stopped_ = false;
 };
 
@@ -292,7 +300,10 @@ public:
 private:
     void on_handshake(const transport::error_code& ec) {
         if (ec) {
-            if (!server_gone_) ++server_.counters_.handshake_failures;
+            if (!server_gone_) {
+                ++server_.counters_.handshake_failures;
+                if (server_.on_handshake_failure_) server_.on_handshake_failure_(context_.peer, ec);
+            }
             return;
         }
         read_request();

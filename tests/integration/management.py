@@ -4,7 +4,8 @@ over HTTPS, verified against the self-signed certificate the gateway made in its
 
   first run: no account, the console on 127.0.0.1 only; setup refuses a common password and
       then creates the administrator; a second setup is refused (409)
-  every endpoint without a session: 401; a forged cookie: 401
+  every endpoint without a session (the configuration editor, traffic, certificate, backup,
+      restore and reset ones too): 401; a forged cookie: 401
   login: a wrong password and an unknown account get the same answer; a cookie planted before
       login is not the session's id (no fixation); the session cookie is __Host-, Secure,
       HttpOnly, SameSite=Strict
@@ -84,8 +85,16 @@ with gwtest.Env(__doc__) as env:
                          ("GET", "/api/v1/accounts"), ("POST", "/api/v1/accounts"),
                          ("GET", "/api/v1/sessions"), ("POST", "/api/v1/logout"),
                          ("POST", "/api/v1/password"), ("DELETE", "/api/v1/accounts/admin"),
-                         ("GET", "/metrics")):
-        status, _, _ = admin.request(method, path, body={} if method == "POST" else None)
+                         ("GET", "/metrics"), ("GET", "/api/v1/config"),
+                         ("GET", "/api/v1/config/routes"), ("PUT", "/api/v1/config/routes"),
+                         ("GET", "/api/v1/traffic"), ("GET", "/api/v1/traffic/stream"),
+                         ("GET", "/api/v1/traffic/pcap"), ("GET", "/api/v1/certificate"),
+                         ("POST", "/api/v1/certificate"),
+                         ("POST", "/api/v1/certificate/regenerate"),
+                         ("POST", "/api/v1/backup"), ("POST", "/api/v1/restore"),
+                         ("POST", "/api/v1/factory-reset")):
+        status, _, _ = admin.request(method, path,
+                                     body={} if method in ("POST", "PUT") else None)
         env.check(status == 401, "%s %s without a session: 401 (%s)" % (method, path, status))
     admin.cookie = "0" * 32
     status, _, _ = admin.request("GET", "/api/v1/status")
@@ -161,6 +170,21 @@ with gwtest.Env(__doc__) as env:
         status, _, j = op.json(method, path, body={} if method == "POST" else None)
         env.check(status == 403 and "right on accounts" in (j or {}).get("error", ""),
                   "operator: %s %s: 403, no right on accounts (%s %s)" % (method, path, status, j))
+    # The operator reads security settings but changes none of them, nor the services.
+    for method, path, section in (("POST", "/api/v1/certificate", "security"),
+                                  ("POST", "/api/v1/certificate/regenerate", "security"),
+                                  ("POST", "/api/v1/backup", "security"),
+                                  ("POST", "/api/v1/restore", "security"),
+                                  ("POST", "/api/v1/factory-reset", "security"),
+                                  ("PUT", "/api/v1/config/accessible_ip_list", "security"),
+                                  ("PUT", "/api/v1/config/authorization", "security"),
+                                  ("PUT", "/api/v1/config/listeners", "services"),
+                                  ("PUT", "/api/v1/config/management", "accounts"),
+                                  ("GET", "/api/v1/config/management", "accounts")):
+        status, _, j = op.json(method, path, body={} if method != "GET" else None)
+        env.check(status == 403 and ("right on " + section) in (j or {}).get("error", ""),
+                  "operator: %s %s: 403, no right on %s (%s %s)" % (method, path, section,
+                                                                  status, j))
 
     # ---- brute force on the operator account, from another source address
     attacker = Console(port, cert, source="127.0.0.5")

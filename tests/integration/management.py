@@ -11,7 +11,8 @@ over HTTPS, verified against the self-signed certificate the gateway made in its
       HttpOnly, SameSite=Strict
   CSRF: a state-changing request without the token, or with a wrong one, is refused (403)
   an operator (created by the administrator, so it must change its password first) gets 403
-      on accounts and sessions, and nothing but the password change until it has changed it
+      on accounts and sessions, on changing security settings and services, and nothing but
+      the password change until it has changed it
   brute force from 127.0.0.5: management.lockout.max_failures (3) failures lock the account and
       the source: then even the right password gets 429, from any source; the administrator
       unlocks the account, the attacker's source stays locked

@@ -52,7 +52,12 @@ void record(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     benchmark::DoNotOptimize(stream->bytes);
 }
-BENCHMARK(record)->ArgNames({"bytes", "viewer"})->Args({8, 0})->Args({256, 0})->Args({8, 1})->Args({256, 1});
+BENCHMARK(record)
+    ->ArgNames({"bytes", "viewer"})
+    ->Args({8, 0})
+    ->Args({256, 0})
+    ->Args({8, 1})
+    ->Args({256, 1});
 
 }  // namespace
 

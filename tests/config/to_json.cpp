@@ -56,7 +56,7 @@ constexpr std::string_view every_key = R"({
       "roles_by_source": [ { "network": "10.1.0.0/16", "role": "hmi" },
                            { "network": "10.2.0.7", "role": "viewer" } ] },
     { "name": "priority", "protocol": "rtu_over_tcp", "address": "::1", "port": 7502,
-      "priority": "high" },
+      "priority": "high", "enabled": false },
     { "name": "serial_in", "protocol": "rtu_serial", "device": "/dev/ttyS1", "baud": 115200,
       "data_bits": 8, "parity": "none", "stop_bits": 1, "framing": "predicted",
       "rs485": { "enabled": true }, "low_latency": true, "reopen_backoff_ms": [1, 2],
@@ -215,6 +215,7 @@ gateway_config every_key_expected() {
     priority.name = "priority";
     priority.protocol = listener_protocol::rtu_over_tcp;
     priority.priority = priority_class::high;
+    priority.enabled = false;
     tcp_listener_config t2;
     t2.address = "::1";
     t2.port = 7502;
@@ -390,6 +391,7 @@ TEST_CASE("to_json layout") {
       "name": "modbus",
       "protocol": "modbus_tcp",
       "priority": "normal",
+      "enabled": true,
       "address": "127.0.0.1",
       "port": 1502,
       "max_connections": 32,

@@ -136,3 +136,20 @@ TEST_CASE("authorization: an impossible database is a plan error; a changed one 
     CHECK(describe_changes(base, changed) ==
           "listener 'modbus' authorization, authorization rules");
 }
+
+TEST_CASE("a TCP listener switched off or on is a live change; a serial one needs a restart") {
+    const auto running = two_lines();
+    auto next = running;
+    next.listeners[0].enabled = false;
+    CHECK(changes_needing_restart(running, next).empty());
+    CHECK(describe_changes(running, next) == "listener 'modbus' disabled");
+    CHECK(describe_changes(next, running) == "listener 'modbus' enabled");
+
+    auto serial = running;
+    serial.listeners[0].protocol = listener_protocol::rtu_serial;
+    auto serial_off = serial;
+    serial_off.listeners[0].enabled = false;
+    const auto why = changes_needing_restart(serial, serial_off);
+    REQUIRE(why.size() == 1);
+    CHECK(why[0] == "listener 'modbus': a serial listener is switched on or off at start");
+}

@@ -302,6 +302,9 @@ struct listener_config {
     std::string name;
     listener_protocol protocol = listener_protocol::modbus_tcp;
     priority_class priority = priority_class::normal;
+    /// false: the service is off (a TCP listener is not opened; switched live by a reload or
+    /// the console; an rtu_serial listener's switch needs a restart).
+    bool enabled = true;
     /// tcp_listener_config for modbus_tcp, rtu_over_tcp and modbus_tls; serial_line_config for
     /// rtu_serial.
     std::variant<tcp_listener_config, serial_line_config> endpoint;

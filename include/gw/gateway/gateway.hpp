@@ -221,6 +221,7 @@ public:
         }
         for (const auto& l : next.listeners) {
             auto& target = applied.listeners[index_of(plan_.listeners, l.name)];
+            target.enabled = l.enabled;
             target.priority = l.priority;
             target.limits = l.limits;
             target.idle_timeout = l.idle_timeout;
@@ -237,6 +238,22 @@ public:
         plan_route_table routes;
         if (auto error = build_routes(applied, routes); !error.empty()) return refuse(error);
 
+        // Listeners switched on are bound first: a port that cannot be had refuses the reload
+        // before anything changed (those bound for it are closed again).
+        std::vector<std::size_t> opened;
+        for (std::size_t i = 0; i < listeners_.size(); ++i) {
+            if (!plan_.listeners[i].enabled && applied.listeners[i].enabled) {
+                if (auto error = bind_tcp_listener(*listeners_[i]); !error.empty()) {
+                    for (const auto j : opened) {
+                        transport::error_code ignored;
+                        listeners_[j]->acceptor.close(ignored);
+                    }
+                    return refuse(error);
+                }
+                opened.push_back(i);
+            }
+        }
+
         // Everything is known to fit: from here on nothing can fail half way.
         const std::string summary = describe_changes(plan_, applied);
         if (auto error = apply_policies(applied); !error.empty()) {
@@ -249,9 +266,16 @@ public:
         router_.routes() = routes;
         for (std::size_t i = 0; i < channels_.size(); ++i)
             channels_[i]->set_options(applied.channels[i].options);
-        for (std::size_t i = 0; i < listeners_.size(); ++i)
-            listeners_[i]->plan = applied.listeners[i];
+        std::size_t switched_off = 0;
+        for (std::size_t i = 0; i < listeners_.size(); ++i) {
+            auto& l = *listeners_[i];
+            const bool was = l.plan.enabled;
+            l.plan = applied.listeners[i];
+            if (was && !l.plan.enabled) switched_off += close_tcp_listener(l);
+        }
         plan_ = std::move(applied);
+        for (const auto i : opened)
+            start_accepting(*listeners_[i]);
         const auto closed = close_excluded_sessions();
         emit_system(policy::event_kind::config_loaded, policy::event_severity::notice,
                     "reloaded: " + summary);
@@ -260,7 +284,10 @@ public:
                      (closed > 0 ? "; " + std::to_string(closed) +
                                        " connection(s) the new allowlists or accessible IP "
                                        "list exclude closed"
-                                 : std::string{}));
+                                 : std::string{}) +
+                     (switched_off > 0 ? "; " + std::to_string(switched_off) +
+                                             " connection(s) of disabled listeners closed"
+                                       : std::string{}));
         return {};
     }
 
@@ -588,6 +615,15 @@ private:
         auto state = std::make_unique<listener_state>(io_, index, plan);
         auto& l = *state;
         listeners_.push_back(std::move(state));
+        if (!plan.enabled) {
+            // The services table: off. Its settings are still checked (a TLS context is made)
+            // so that switching it on later cannot fail on them.
+            if (plan.protocol == listener_protocol::modbus_tls) {
+                if (auto tls_error = make_tls_context(l); !tls_error.empty()) return tls_error;
+            }
+            log_line(policy::event_severity::notice, "listener " + plan.name + " disabled");
+            return {};
+        }
         if (plan.protocol == listener_protocol::rtu_serial) {
             open_serial_listener(l);
             return {};
@@ -595,28 +631,45 @@ private:
         if (plan.protocol == listener_protocol::modbus_tls) {
             if (auto tls_error = make_tls_context(l); !tls_error.empty()) return tls_error;
         }
-        std::string error;
-        const auto endpoint =
-            transport::parse_endpoint(plan.address + ":" + std::to_string(plan.port), error);
-        if (!endpoint) {
-            const auto bracketed = transport::parse_endpoint(
-                "[" + plan.address + "]:" + std::to_string(plan.port), error);
-            if (!bracketed) return "listener '" + plan.name + "': " + error;
-            return open_tcp_listener(l, *bracketed);
-        }
-        return open_tcp_listener(l, *endpoint);
+        if (auto error = bind_tcp_listener(l); !error.empty()) return error;
+        start_accepting(l);
+        return {};
     }
 
-    std::string open_tcp_listener(listener_state& l, const net::ip::tcp::endpoint& endpoint) {
-        const auto result = transport::open_listener(l.acceptor, endpoint);
+    /// Opens and binds a TCP listener's socket; "" or why not.
+    std::string bind_tcp_listener(listener_state& l) {
+        std::string error;
+        auto endpoint =
+            transport::parse_endpoint(l.plan.address + ":" + std::to_string(l.plan.port), error);
+        if (!endpoint)
+            endpoint = transport::parse_endpoint(
+                "[" + l.plan.address + "]:" + std::to_string(l.plan.port), error);
+        if (!endpoint) return "listener '" + l.plan.name + "': " + error;
+        const auto result = transport::open_listener(l.acceptor, *endpoint);
         if (!result) return "listener '" + l.plan.name + "': " + result.message;
         l.bound_port = l.acceptor.local_endpoint().port();
+        return {};
+    }
+
+    void start_accepting(listener_state& l) {
         log_line(policy::event_severity::notice,
                  "listener " + l.plan.name + " on " +
                      transport::to_string(l.acceptor.local_endpoint()) +
                      (l.plan.priority == router::priority_class::high ? " (priority)" : ""));
         accept(l);
-        return {};
+    }
+
+    /// A listener switched off: its port closed, its connections closed; how many.
+    std::size_t close_tcp_listener(listener_state& l) {
+        transport::error_code ignored;
+        l.acceptor.close(ignored);
+        l.retry.cancel();
+        l.bound_port = 0;
+        log_line(policy::event_severity::notice, "listener " + l.plan.name + " disabled");
+        const auto index = l.index;
+        return sessions_.close_if(
+            [index](const upstream_endpoint& e) { return e.connection().listener == index; },
+            policy::reason::shutting_down);
     }
 
     static bool out_of_resources(const transport::error_code& ec) {

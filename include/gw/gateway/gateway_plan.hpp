@@ -109,6 +109,9 @@ struct listener_plan {
     std::uint16_t port = 1502;
     transport::serial_settings serial;  ///< rtu_serial listeners
     router::priority_class priority = router::priority_class::normal;
+    /// false: not opened (the services table). A TCP listener is opened or closed by a reload
+    /// (closing it closes its connections); an rtu_serial one needs a restart.
+    bool enabled = true;
     policy::connection_limits limits;
     std::optional<std::chrono::seconds> idle_timeout;
     /// A master whose answers have not drained for this long (it stopped reading) is closed.

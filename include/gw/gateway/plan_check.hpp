@@ -200,6 +200,10 @@ inline std::vector<std::string> changes_needing_restart(const gateway_plan& runn
         } else if (!(it->tls == l.tls)) {
             // The context (keys, CA, CRL) is made when the listener opens.
             out.push_back("listener '" + l.name + "': its TLS settings changed");
+        } else if (it->enabled != l.enabled && l.protocol == listener_protocol::rtu_serial) {
+            out.push_back("listener '" + l.name +
+                          "': a serial listener is switched on or off "
+                          "at start");
         } else if (it->audit_writes != l.audit_writes) {
             // Connections take the option when they open: a live change would leave the open
             // ones unaudited (or audited against the new setting).
@@ -249,6 +253,8 @@ inline std::string describe_changes(const gateway_plan& before, const gateway_pl
             parts.push_back("listener '" + b.name + "' rate limits");
         if (a.read_only != b.read_only || a.roles_by_source != b.roles_by_source)
             parts.push_back("listener '" + b.name + "' authorization");
+        if (a.enabled != b.enabled)
+            parts.push_back("listener '" + b.name + "' " + (b.enabled ? "enabled" : "disabled"));
     }
     if (before.accessible_ips != after.accessible_ips)
         parts.push_back("accessible IP list (" +

@@ -128,6 +128,7 @@ inline gateway_plan plan_from_config(
         listener_plan p;
         p.name = l.name;
         p.priority = l.priority;
+        p.enabled = l.enabled;
         p.protocol = l.protocol;
         if (const auto* t = std::get_if<config::tcp_listener_config>(&l.endpoint)) {
             p.address = t->address;

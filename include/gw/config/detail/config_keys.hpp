@@ -431,6 +431,10 @@ inline constexpr key_decl<listener_config> listener_head_keys[] = {
         "priority",
         "`high`: requests from this listener go ahead of normal ones in each channel's queue "
         "(the MGate's port 7502)."),
+    key<&listener_config::enabled>(
+        "enabled",
+        "`false`: the service is off (the services table): the port is not opened; a reload "
+        "or the console switches a TCP listener live."),
 };
 
 /// An allowlist entry in the MGate's two fields.

@@ -55,6 +55,14 @@ inline std::optional<std::string> read_small_file(const std::string& path) {
     return s.str();
 }
 
+/// A certificate file, inspected (its facts, or why they cannot be had). Blocking: disk.
+using inspected_certificate = std::variant<tls::certificate_info, std::string>;
+inline inspected_certificate inspect_certificate_file(const std::string& path) {
+    const auto pem = read_small_file(path);
+    if (!pem) return std::string{"unreadable"};
+    return tls::inspect_certificate(*pem);
+}
+
 inline std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
@@ -100,12 +108,16 @@ public:
         auto made = make_context(certificate_, key_);
         if (auto* why = std::get_if<std::string>(&made)) return *why;
         contexts_.push_back(std::move(std::get<net::ssl::context>(made)));
+        inspected_ = inspect_certificate_file(certificate_);  // before the io thread runs
         warn_if_expiring();
         return {};
     }
 
     net::ssl::context& context() { return contexts_.back(); }
     const std::string& file() const noexcept { return certificate_; }
+    /// What the served certificate is, read when it was loaded (the io thread never reads the
+    /// disk for it).
+    const inspected_certificate& inspected() const noexcept { return inspected_; }
 
     /// The endpoint (section security): GET describes, POST imports, POST .../regenerate.
     /// `server` gets the new context; `post_work` runs a job on the console's worker.
@@ -124,17 +136,11 @@ public:
                       : origin_ == origin::imported ? "imported"
                                                     : "self-signed";
         o["file"] = certificate_;
-        const auto pem = read_small_file(certificate_);
-        if (!pem) {
-            o["error"] = "unreadable";
-            return o;
-        }
-        const auto info = tls::inspect_certificate(*pem);
-        if (const auto* why = std::get_if<std::string>(&info)) {
+        if (const auto* why = std::get_if<std::string>(&inspected_)) {
             o["error"] = *why;
             return o;
         }
-        const auto& i = std::get<tls::certificate_info>(info);
+        const auto& i = std::get<tls::certificate_info>(inspected_);
         o["subject"] = i.subject;
         o["issuer"] = i.issuer;
         o["not_before"] = rfc3339(i.not_before);
@@ -271,11 +277,13 @@ private:
                 std::filesystem::remove(imported_certificate(), ignored);
                 std::filesystem::remove(imported_key(), ignored);
             }
+            auto inspected = std::make_shared<inspected_certificate>(
+                why.empty() ? inspect_certificate_file(file) : inspected_certificate{why});
             // The ECC cache wolfSSL keeps per thread (FP_ECC) is freed after each such job: the
             // worker thread lives on, and its cache would otherwise be left at exit.
             tls::release_thread_caches();
             auto shared = std::make_shared<std::optional<net::ssl::context>>(std::move(context));
-            net::post(io_, [this, call, regenerate, why, file, key_file, shared] {
+            net::post(io_, [this, call, regenerate, why, file, key_file, shared, inspected] {
                 busy_ = false;
                 if (!why.empty()) return call->fail(http::status::unprocessable_entity, why);
                 contexts_.push_back(std::move(**shared));
@@ -283,6 +291,7 @@ private:
                 origin_ = regenerate ? origin::self_signed : origin::imported;
                 certificate_ = file;
                 key_ = key_file;
+                inspected_ = std::move(*inspected);
                 call->audit(policy::event_kind::setting_changed, policy::event_severity::notice,
                             policy::event_outcome::success,
                             std::string{"key=certificate "} +
@@ -315,6 +324,7 @@ private:
     origin origin_ = origin::self_signed;
     std::string certificate_;
     std::string key_;
+    inspected_certificate inspected_{std::string{"not loaded"}};
     /// Every context made this run: open connections may still use an old one.
     std::list<net::ssl::context> contexts_;
     mgmt::https_server* server_ = nullptr;

@@ -135,11 +135,11 @@ inline bool is_loopback_address(const std::string& address) {
 }
 
 /// The security dashboard's criteria (AIG-302 3.3), each with its fix: of the configuration,
-/// the accounts (null: none known), the console's certificate file and the running audit
-/// trail (null: not running, as for --security-check).
+/// the accounts (null: none known), the console's certificate (as inspected when loaded) and
+/// the running audit trail (null: not running, as for --security-check). Reads no file.
 inline std::vector<mgmt::dashboard_check> dashboard_checks(
     const config::gateway_config& config, const security::account_store* accounts,
-    const std::string& certificate_file, const gateway::audit_trail_status* audit = nullptr) {
+    const inspected_certificate& certificate, const gateway::audit_trail_status* audit = nullptr) {
     std::vector<mgmt::dashboard_check> out;
     const auto add = [&](std::string id, std::string title, bool passed, std::string detail,
                          std::string fix) {
@@ -195,21 +195,17 @@ inline std::vector<mgmt::dashboard_check> dashboard_checks(
         "127.0.0.1.");
     add("tls_compatibility", "TLS compatibility mode", !compatibility, compatibility ? "on" : "off",
         "Set the listeners' tls.ciphers to intermediate.");
-    std::string cert_detail = "unreadable";
+    std::string cert_detail;
     bool cert_ok = false;
-    if (auto pem = read_small_file(certificate_file)) {
-        auto info = tls::inspect_certificate(*pem);
-        if (const auto* i = std::get_if<tls::certificate_info>(&info)) {
-            const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-            const bool weak = i->key_type == "RSA" && i->key_bits < 2048;
-            const bool soon = i->not_after - now < 90LL * 86'400;
-            cert_ok = !i->self_signed && !weak && !soon;
-            cert_detail = i->key_type + " " + std::to_string(i->key_bits) +
-                          (i->self_signed ? ", self-signed" : "") + (weak ? ", weak" : "") +
-                          (soon ? ", expires within 3 months" : "");
-        }
+    if (const auto* i = std::get_if<tls::certificate_info>(&certificate)) {
+        const bool weak = i->key_type == "RSA" && i->key_bits < 2048;
+        const bool soon = i->not_after - unix_now() < 90LL * 86'400;
+        cert_ok = !i->self_signed && !weak && !soon;
+        cert_detail = i->key_type + " " + std::to_string(i->key_bits) +
+                      (i->self_signed ? ", self-signed" : "") + (weak ? ", weak" : "") +
+                      (soon ? ", expires within 3 months" : "");
+    } else {
+        cert_detail = std::get<std::string>(certificate);
     }
     add("console_certificate", "Console certificate", cert_ok, cert_detail,
         "Import a certificate from your CA (management.certificate and private_key), RSA "
@@ -405,9 +401,10 @@ public:
 
     /// The dashboard's criteria (AIG-302 3.3), each with its fix.
     std::vector<mgmt::dashboard_check> dashboard() const {
-        if (!audit_status_) return dashboard_checks(config_, accounts_.get(), certificate_->file());
+        if (!audit_status_)
+            return dashboard_checks(config_, accounts_.get(), certificate_->inspected());
         const auto audit = audit_status_();
-        return dashboard_checks(config_, accounts_.get(), certificate_->file(), &audit);
+        return dashboard_checks(config_, accounts_.get(), certificate_->inspected(), &audit);
     }
 
 private:
@@ -558,7 +555,8 @@ inline int security_check(const config::gateway_config& c, const std::string& st
                                  ? (dir / "imported.crt").string()
                                  : (dir / "console.crt").string();
     bool all = true;
-    for (const auto& check : dashboard_checks(c, &accounts, certificate)) {
+    for (const auto& check :
+         dashboard_checks(c, &accounts, inspect_certificate_file(certificate))) {
         std::cout << (check.passed ? "ok   " : "FAIL ") << check.id << ": " << check.title << " ("
                   << check.detail << ")";
         if (!check.passed) std::cout << "\n     fix: " << check.fix;

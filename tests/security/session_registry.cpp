@@ -6,7 +6,9 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 using namespace gw::security;
 using namespace std::chrono_literals;
@@ -141,4 +143,30 @@ TEST_CASE("settings are kept; zero bounds refuse every login") {
     session_registry r{st};
     CHECK(r.settings() == st);
     CHECK(refusal(r.create("j", "viewer", "s", t0)) == "too many sessions");
+}
+
+TEST_CASE("an expiry is reported once, with why, when it is noticed") {
+    session_settings st;
+    st.idle = 900s;
+    st.absolute = 3600s;
+    session_registry r{st};
+    std::vector<std::pair<std::string, session_expiry>> ended;
+    r.on_expired(
+        [&](const login_session& s, session_expiry why) { ended.emplace_back(s.account, why); });
+    const std::string idle_id = made(r.create("idle", "operator", "s", t0)).id;
+    const std::string busy_id = made(r.create("busy", "operator", "s", t0)).id;
+    const std::string gone_id = made(r.create("gone", "operator", "s", t0)).id;
+    for (auto t = t0; t < t0 + 3500s; t += 600s)
+        REQUIRE(r.find(busy_id, t) != nullptr);
+    CHECK(ended.empty());                   // nothing is noticed without a use or a sweep
+    CHECK(r.remove(gone_id));               // a logout is not an expiry
+    CHECK(r.list(t0 + 1000s).size() == 1);  // the sweep: "idle" is past 900 s
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0] == std::pair<std::string, session_expiry>{"idle", session_expiry::idle});
+    CHECK(r.find(busy_id, t0 + 3600s) == nullptr);  // busy, but an hour old
+    REQUIRE(ended.size() == 2);
+    CHECK(ended[1] == std::pair<std::string, session_expiry>{"busy", session_expiry::absolute});
+    CHECK(r.find(idle_id, t0 + 3600s) == nullptr);
+    CHECK(ended.size() == 2);  // each once
+    CHECK(to_string(session_expiry::idle) == "idle timeout");
 }

@@ -110,10 +110,25 @@ public:
         , worker_{worker}
         , settings_{std::move(settings)}
         , hooks_{std::move(hooks)}
-        , alive_{std::make_shared<bool>(true)} {}
+        , alive_{std::make_shared<bool>(true)} {
+        // A session that ends by itself is audited as a logout is, from where it was used.
+        sessions_.on_expired(
+            [this](const security::login_session& s, security::session_expiry why) {
+                boost::system::error_code ec;
+                const auto address = net::ip::make_address(s.source, ec);
+                record(tcp::endpoint{ec ? net::ip::address{} : address, 0},
+                       policy::event_kind::session_ended, policy::event_severity::info,
+                       policy::event_outcome::success, s.role,
+                       "account=" + s.account + " " + std::string{to_string(why)},
+                       policy::event_category::security);
+            });
+    }
     management_api(const management_api&) = delete;
     management_api& operator=(const management_api&) = delete;
-    ~management_api() { *alive_ = false; }
+    ~management_api() {
+        *alive_ = false;
+        sessions_.on_expired({});
+    }
 
     /// https_server's handler.
     void handle(http_request&& req, const request_context& ctx, respond_fn respond) {

@@ -4,7 +4,9 @@
 // state-changing request must echo. A session ends when it is idle for `idle`, when it is
 // `absolute` old however busy, on logout, or when its account logs out everywhere (password
 // changed, account deleted). Bounded per account and in total: a new login past either bound
-// is refused, not made at the cost of an older session.
+// is refused, not made at the cost of an older session. An expiry is reported (on_expired) when
+// it is noticed: at the session's next use, or at any sweep (list(), create()), which the
+// console runs every minute so that an abandoned session's end is audited too.
 //
 // Ids and tokens come from wolfCrypt's DRBG. Not thread-safe: one owner (the io thread).
 
@@ -19,6 +21,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -57,9 +61,20 @@ inline bool csrf_matches(const login_session& s, std::string_view token) noexcep
     return diff == 0 && !token.empty();
 }
 
+/// Why a session ended by itself.
+enum class session_expiry : std::uint8_t { idle, absolute };
+constexpr std::string_view to_string(session_expiry e) noexcept {
+    return e == session_expiry::idle ? "idle timeout" : "absolute timeout";
+}
+
 class session_registry {
 public:
+    using expired_fn = std::function<void(const login_session&, session_expiry)>;
+
     explicit session_registry(session_settings s) : settings_{s} {}
+
+    /// Called for each session that ends by itself, just before it is removed.
+    void on_expired(expired_fn f) { on_expired_ = std::move(f); }
 
     /// A new session with a fresh id and CSRF token. Expired sessions are removed first; then it
     /// refuses, saying why, if the account has per_account sessions ("too many sessions for
@@ -136,19 +151,28 @@ private:
         if (id.size() != session_token_size) return nullptr;
         const auto it = sessions_.find(std::string(id));
         if (it == sessions_.end()) return nullptr;
-        if (expired(it->second, now)) {
+        if (const auto why = expiry(it->second, now)) {
+            if (on_expired_) on_expired_(it->second, *why);
             sessions_.erase(it);
             return nullptr;
         }
         return &it->second;
     }
 
-    bool expired(const login_session& s, clock::time_point now) const noexcept {
-        return now - s.last_seen >= settings_.idle || now - s.created >= settings_.absolute;
+    /// Why the session has ended by `now`, if it has (absolute first: it ends however busy).
+    std::optional<session_expiry> expiry(const login_session& s,
+                                         clock::time_point now) const noexcept {
+        if (now - s.created >= settings_.absolute) return session_expiry::absolute;
+        if (now - s.last_seen >= settings_.idle) return session_expiry::idle;
+        return std::nullopt;
     }
 
     void purge(clock::time_point now) {
-        std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now); });
+        std::erase_if(sessions_, [&](const auto& kv) {
+            const auto why = expiry(kv.second, now);
+            if (why && on_expired_) on_expired_(kv.second, *why);
+            return why.has_value();
+        });
     }
 
     /// 128 bits from the DRBG in lowercase hex, or "" if the DRBG failed.
@@ -172,6 +196,7 @@ private:
 
     session_settings settings_;
     std::unordered_map<std::string, login_session> sessions_;
+    expired_fn on_expired_;
 };
 
 }  // namespace gw::security

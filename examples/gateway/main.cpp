@@ -28,11 +28,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -417,7 +419,9 @@ gw::policy::event_severity severity_of(gw::config::log_level level) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+/// The gateway program; `restart` is set when it stopped to start again (the console's
+/// restart), which main() does once everything here is closed.
+static int run(int argc, char** argv, bool& restart) {
     const options opts = parse_args(argc, argv);
 
     if (opts.print_default) {
@@ -632,9 +636,25 @@ int main(int argc, char** argv) {
     } else {
         where.file = where.label = saved_config;
     }
-    gw::examples::config_editor editor{
-        io, file_config, where, apply_config,
-        [&console](std::function<void()> job) { return console.post_work(std::move(job)); }};
+    // What the running gateway cannot take live waits in the file for the next start.
+    const auto start_only = [&](const gw::config::gateway_config& unresolved) -> std::string {
+        const auto n = resolved(unresolved);
+        if (!(n.audit == config.audit)) return "audit settings apply at start only";
+        if (!(n.management == config.management)) return "management settings apply at start only";
+        const auto plan = plan_of(n);
+        if (!gw::gateway::check_plan(plan).empty()) return {};  // the reload refuses it, saying why
+        std::string why;
+        for (const auto& r : gw::gateway::changes_needing_restart(gateway.plan(), plan))
+            why += (why.empty() ? "" : "; ") + r;
+        return why;
+    };
+    gw::examples::config_editor editor{io,
+                                       file_config,
+                                       where,
+                                       apply_config,
+                                       start_only,
+                                       [&console](std::function<void()> job) {
+            return console.post_work(std::move(job)); }};
     for (auto& e : editor.endpoints())
         console.add_endpoint(std::move(e));
 
@@ -650,12 +670,16 @@ int main(int argc, char** argv) {
     gw::examples::backup_service backups{
         io,
         {state_dir, where.file, where.why_not},
-        [&editor] { return editor.running(); },
+        [&editor] { return editor.saved(); },
         [&console](std::function<void()> job) { return console.post_work(std::move(job)); },
         stop_for};
     for (auto& e : backups.endpoints())
         console.add_endpoint(std::move(e));
     console.on_audit_status([&audit] { return audit.status(); });
+    editor.on_restart([&](const std::string& account) {
+        restart = true;
+        stop_for("restart requested by " + account);
+    });
     console.on_factory_reset([&](const std::string& account) {
         erase_on_exit = true;
         stop_for("factory reset by " + account);
@@ -750,4 +774,17 @@ int main(int argc, char** argv) {
     log(gw::policy::event_severity::notice,
         exit_reason.empty() ? std::string{"stopped"} : "stopped (" + exit_reason + ")");
     return 0;
+}
+
+int main(int argc, char** argv) {
+    bool restart = false;
+    const int status = run(argc, argv, restart);
+    if (status != 0 || !restart) return status;
+    // Every socket, file and thread of the stopped gateway is closed: the same program, the
+    // same arguments and the same process id (a supervisor sees no exit), on the saved file.
+    std::cout.flush();
+    std::cerr.flush();
+    ::execv("/proc/self/exe", argv);
+    std::cerr << "gw_gateway: restart failed: " << std::strerror(errno) << "\n";
+    return 1;
 }

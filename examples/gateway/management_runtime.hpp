@@ -311,6 +311,7 @@ public:
         const auto hooks_audit = hooks.audit;  // the console's TLS refusals go there too
         api_ = std::make_unique<mgmt::management_api>(io_, *accounts_, *guard_, *sessions_,
                                                       *worker_, settings, std::move(hooks));
+        sweep_sessions();
 
         // The accessible IP list's additional restrictions reach the console too.
         const policy::accessible_ip_settings list{c.accessible_ip_list.active,
@@ -387,11 +388,23 @@ public:
 
     /// The io thread stopped: end the worker (its results are dropped), close the server.
     void stop() {
+        sweep_.cancel();
         if (server_) server_->stop();
         if (worker_) worker_->stop();
     }
 
     bool running() const noexcept { return server_ != nullptr; }
+
+    /// Every minute: sessions idle or old past their bound end now, not at their next use, so
+    /// that an abandoned session's end is in the audit log (session_ended, "idle timeout").
+    void sweep_sessions() {
+        sweep_.expires_after(std::chrono::minutes{1});
+        sweep_.async_wait([this](const transport::error_code& ec) {
+            if (ec || !sessions_) return;
+            (void)sessions_->list(std::chrono::steady_clock::now());
+            sweep_sessions();
+        });
+    }
     std::uint16_t bound_port() const {
         if (!server_) return 0;
         const auto e = server_->endpoints();
@@ -531,6 +544,7 @@ private:
     std::unique_ptr<security::account_store> accounts_;
     std::unique_ptr<security::login_guard> guard_;
     std::unique_ptr<security::session_registry> sessions_;
+    net::steady_timer sweep_{io_};  ///< ends (and audits) abandoned sessions every minute
     std::unique_ptr<security::work_queue> worker_;
     std::unique_ptr<mgmt::management_api> api_;
     policy::accessible_ip_list<gateway::capacity::accessible_ip_entries> accessible_;

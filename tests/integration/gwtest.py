@@ -110,6 +110,15 @@ def recv_mbap(sock):
     return data
 
 
+def refused(port, host="127.0.0.1"):
+    """Whether a TCP connection to host:port is refused (nothing listens there)."""
+    try:
+        with socket.create_connection((host, port), timeout=WAIT_S):
+            return False
+    except ConnectionRefusedError:
+        return True
+
+
 def free_port():
     """A port nobody listens on right now (the kernel's pick for port 0)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -218,6 +218,11 @@ inline constexpr std::string_view index_html = R"gw_asset(<!doctype html>
       <p id="config-error" class="error" role="alert" hidden></p>
       <button type="submit" id="config-save">Apply and save</button>
     </form>
+    <div id="config-pending" hidden>
+      <h3>Saved, waiting for a restart</h3>
+      <ul id="config-pending-list"></ul>
+      <button type="button" id="config-restart" class="danger">Restart the gateway now</button>
+    </div>
   </section>
 </main>
 </body>
@@ -313,7 +318,9 @@ inline constexpr std::string_view certificate_js = R"gw_asset(// The console's c
 
 inline constexpr std::string_view config_js = R"gw_asset(// The console's configuration editor: one top-level key of the configuration at a time, as the
 // JSON the file holds. Saving sends it to PUT /api/v1/config/KEY; the gateway reads it as it
-// reads the file (a refusal names the JSON path of the value), applies it live and saves it.
+// reads the file (a refusal names the JSON path of the value), applies it live and saves it,
+// or (what applies at start only) saves it for the next start: those are listed with a
+// restart button (POST /api/v1/restart).
 'use strict';
 
 (() => {
@@ -335,16 +342,16 @@ inline constexpr std::string_view config_js = R"gw_asset(// The console's config
       const value = await c.api('GET', `/api/v1/config/${encodeURIComponent(k.key)}`);
       if (c.currentView() !== 'config') return;
       $('config-value').value = JSON.stringify(value, null, 2);
-      const writable = c.can(k.section, 'write') && k.live && state.editable;
+      const writable = c.can(k.section, 'write') && state.editable;
       $('config-save').disabled = !writable;
       c.showText(
         'config-hint',
         !state.editable
           ? state.whyNot
-          : !k.live
-            ? `${k.key} applies at start only: edit the file and restart the gateway.`
-            : !c.can(k.section, 'write')
-              ? `Your role may read ${k.key} but not change it (section ${k.section}).`
+          : !c.can(k.section, 'write')
+            ? `Your role may read ${k.key} but not change it (section ${k.section}).`
+            : !k.live
+              ? `${k.key} applies at start only: a change is saved to ${state.file} and waits for a restart.`
               : `Changes apply at once and are saved to ${state.file}.`,
       );
     } catch (e) {
@@ -360,6 +367,12 @@ inline constexpr std::string_view config_js = R"gw_asset(// The console's config
       state.whyNot = data.why_not || '';
       state.file = data.file || '';
       keys = (data.keys || []).filter((k) => c.can(k.section, 'read'));
+      const pending = data.pending_restart || [];
+      $('config-pending').hidden = pending.length === 0;
+      $('config-pending-list').replaceChildren(
+        ...pending.map((p) => c.el('li', `${p.key}: ${p.why}`)),
+      );
+      $('config-restart').disabled = !c.can('services', 'write');
       const select = $('config-key');
       const previous = select.value;
       select.replaceChildren(...keys.map((k) => c.el('option', k.key)));
@@ -387,10 +400,14 @@ inline constexpr std::string_view config_js = R"gw_asset(// The console's config
       const answer = await c.api('PUT', `/api/v1/config/${encodeURIComponent(k.key)}`, value);
       c.showText('config-error', '');
       c.notice(
-        answer.changed ? `${k.key} applied and saved to ${answer.file}.` : `${k.key}: no change.`,
+        !answer.changed
+          ? `${k.key}: no change.`
+          : answer.applied
+            ? `${k.key} applied and saved to ${answer.file}.`
+            : `${k.key} saved to ${answer.file}; it applies at the next start (${answer.restart_required}).`,
         false,
       );
-      await loadKey();
+      await load();
     } catch (e) {
       if (e.status === 401) {
         c.failed(e);
@@ -398,6 +415,16 @@ inline constexpr std::string_view config_js = R"gw_asset(// The console's config
       }
       const where = e.body && e.body.path ? `${e.body.path}: ` : '';
       c.showText('config-error', where + e.message);
+    }
+  });
+
+  $('config-restart').addEventListener('click', async () => {
+    if (!window.confirm('Restart the gateway? Connections are closed and opened again.')) return;
+    try {
+      await c.api('POST', '/api/v1/restart');
+      c.notice('The gateway is restarting: log in again in a few seconds.', false);
+    } catch (e) {
+      c.failed(e);
     }
   });
 

@@ -3,6 +3,7 @@ the console's certificate, carrying the session cookie and the CSRF token as a b
 import http.client
 import json
 import os
+import socket
 import ssl
 
 import gwtest
@@ -94,3 +95,54 @@ def operator_session(admin, name="op", role="operator"):
     if status != 204:
         raise gwtest.Failure("operator %s's password change: %s %s" % (name, status, j))
     return op
+
+
+class TrafficStream:
+    """An EventSource of /api/v1/traffic/stream, read by hand."""
+
+    def __init__(self, port, cafile, cookie, query="", last_id=None):
+        ctx = ssl.create_default_context(cafile=cafile)
+        raw = socket.create_connection(("127.0.0.1", port), timeout=gwtest.WAIT_S)
+        self.sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+        head = ("GET /api/v1/traffic/stream%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Accept: text/event-stream\r\n" % query)
+        if cookie:
+            head += "Cookie: __Host-gw_session=%s\r\n" % cookie
+        if last_id is not None:
+            head += "Last-Event-ID: %s\r\n" % last_id
+        self.sock.sendall((head + "\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                break
+            self.buf += chunk
+        header, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
+        self.headers = {k.strip().lower(): v.strip() for k, _, v in
+                        (l.partition(":") for l in lines[1:])}
+
+    def event(self):
+        """The next data event as (id, object), or None when the stream ends."""
+        while True:
+            while b"\n\n" not in self.buf:
+                try:
+                    chunk = self.sock.recv(4096)
+                except (ssl.SSLError, OSError):
+                    chunk = b""
+                if not chunk:
+                    return None
+                self.buf += chunk
+            block, _, self.buf = self.buf.partition(b"\n\n")
+            fields = {}
+            for line in block.decode().split("\n"):
+                if line.startswith(":") or ":" not in line:
+                    continue
+                k, _, v = line.partition(":")
+                fields[k] = v.lstrip(" ")
+            if "data" in fields:
+                return int(fields.get("id", "-1")), json.loads(fields["data"])
+
+    def close(self):
+        self.sock.close()

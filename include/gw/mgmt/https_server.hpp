@@ -23,6 +23,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -387,8 +391,21 @@ private:
         }
         text += "\r\n";
         pending_.push_front(std::move(text));
+        abort_when_unacknowledged();
         write_stream();
         watch_client();
+    }
+
+    /// A viewer that vanished without a FIN (cable pulled, laptop closed) acknowledges nothing:
+    /// the kernel then gives up on the connection after the write deadline (TCP_USER_TIMEOUT)
+    /// instead of retransmitting for a quarter of an hour, and the pending read ends the stream,
+    /// so its viewer slot is free again. The keep-alive comments make sure data is in flight.
+    void abort_when_unacknowledged() {
+#ifdef TCP_USER_TIMEOUT
+        const auto ms = static_cast<unsigned>(server_.limits_.write.count());
+        (void)::setsockopt(beast::get_lowest_layer(stream_).socket().native_handle(), IPPROTO_TCP,
+                           TCP_USER_TIMEOUT, &ms, sizeof ms);
+#endif
     }
 
     void write_stream() {

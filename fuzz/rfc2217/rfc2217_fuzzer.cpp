@@ -14,9 +14,13 @@
 //  - the server consumes everything when drained (liveness), pauses only when its queue cannot
 //    take another reply, never drops a reply, keeps settings its capabilities allow, and writes
 //    a well-formed stream: only server COM-PORT codes and negotiation, never data, no more
-//    option replies than option requests received (plus the five sent at start: no loop).
+//    option replies than option requests received (plus the five sent at start), and never a
+//    second WILL or DO for an option before a refusal on that side (RFC 854: no loop);
+//  - the packer (settings from the stream's first bytes): packets non-empty and within the
+//    limit, every byte delivered (bar stripped delimiters), the same packets in any chunks.
 
 #include <gw/device_server/com_port_server.hpp>
+#include <gw/device_server/packer.hpp>
 #include <gw/device_server/telnet_codec.hpp>
 
 #include "../common/fuzz_support.hpp"
@@ -33,6 +37,11 @@ using bytes_view = std::span<const std::uint8_t>;
 
 constexpr std::size_t max_input = 4096;
 
+// What the server has agreed to or requested and not seen refused since ([0]: its side, WILL;
+// [1]: the client's side, DO). RFC 854: a party never repeats a positive it is already in, so a
+// second positive before a negative on that side would be the start of a loop.
+using said_yes_flags = std::array<std::array<bool, 256>, 2>;
+
 // An order-sensitive digest of the decoder's events; data is hashed byte by byte so that how the
 // runs were cut does not show.
 struct digest_handler {
@@ -42,7 +51,8 @@ struct digest_handler {
     std::size_t malformed = 0;
     std::size_t options = 0;
     std::size_t com_port = 0;
-    bytes_view input{};  // when set, data runs must lie inside it
+    bytes_view input{};                  // when set, data runs must lie inside it
+    said_yes_flags* said_yes = nullptr;  // when set, the client's refusals clear it
     std::array<std::uint8_t, max_input> data{};
 
     void mix(std::uint8_t b) {
@@ -65,6 +75,12 @@ struct digest_handler {
     void on_option(ds::telnet_verb v, std::uint8_t option) {
         const auto vb = static_cast<std::uint8_t>(v);
         GW_FUZZ_CHECK(vb >= ds::telnet::will && vb <= ds::telnet::dont);
+        if (said_yes != nullptr && v == ds::telnet_verb::dont) {
+            (*said_yes)[0][option] = false;
+        }
+        if (said_yes != nullptr && v == ds::telnet_verb::wont) {
+            (*said_yes)[1][option] = false;
+        }
         ++events;
         ++options;
         mix('o');
@@ -155,8 +171,18 @@ struct server_sink {
 // What the server wrote, read back by a decoder as a client would.
 struct output_checker {
     std::size_t options = 0;
+    said_yes_flags* said_yes = nullptr;
     void on_data(bytes_view) { GW_FUZZ_CHECK(false); }  // the server never sends data
-    void on_option(ds::telnet_verb, std::uint8_t) { ++options; }
+    void on_option(ds::telnet_verb v, std::uint8_t option) {
+        ++options;
+        const bool positive = v == ds::telnet_verb::will || v == ds::telnet_verb::do_;
+        const std::size_t side = v == ds::telnet_verb::will || v == ds::telnet_verb::wont ? 0 : 1;
+        bool& flag = (*said_yes)[side][option];
+        if (positive) {
+            GW_FUZZ_CHECK(!flag);  // never a second WILL/DO without a refusal in between
+        }
+        flag = positive;
+    }
     void on_com_port(const ds::com_port_command& c) { GW_FUZZ_CHECK(c.from_server()); }
     void on_malformed(ds::telnet_malformed) { GW_FUZZ_CHECK(false); }
     void on_command(std::uint8_t) { GW_FUZZ_CHECK(false); }
@@ -225,11 +251,14 @@ void check_server(bytes_view stream, std::uint8_t config) {
     auto* server = &server_store;
     server_sink sink;
     ds::telnet_decoder out_reader;
+    said_yes_flags said_yes{};
     output_checker out;
+    out.said_yes = &said_yes;
     // Counted independently of the server: every option request it was given.
     ds::telnet_decoder in_reader;
     digest_handler in_store{};
     auto* in = &in_store;
+    in->said_yes = &said_yes;
 
     const auto drain = [&] {
         const auto o = server->output();
@@ -272,6 +301,69 @@ void check_server(bytes_view stream, std::uint8_t config) {
     GW_FUZZ_CHECK(out.options <= in->options + 5);
 }
 
+// The packer (not network-facing, but cheap to check here): settings from the stream's first
+// bytes, then the stream as serial input. Packets are never empty nor over the limit, their
+// bytes are the input's (with "strip", minus delimiters), and chunking does not change them.
+struct packet_log {
+    std::uint64_t hash = 14695981039346656037ULL;
+    std::size_t packets = 0;
+    std::size_t bytes = 0;
+    std::size_t limit = 0;
+    void operator()(bytes_view p) {
+        GW_FUZZ_CHECK(!p.empty() && p.size() <= limit);
+        ++packets;
+        bytes += p.size();
+        hash = (hash ^ 0x100U) * 1099511628211ULL;  // packet boundary
+        for (const std::uint8_t b : p) {
+            hash = (hash ^ b) * 1099511628211ULL;
+        }
+    }
+};
+
+void check_packer(bytes_view stream, std::uint32_t seed) {
+    gw::fuzz::input_reader r{stream};
+    ds::packer_settings s{};
+    s.delimiter = {r.u8(), r.u8()};
+    s.delimiter_size = static_cast<std::uint8_t>(r.below(3));
+    s.process = static_cast<ds::delimiter_process>(r.below(4));
+    s.max_length = static_cast<std::uint16_t>(r.below(4) == 0 ? 0 : 1 + r.below(40));
+    const bytes_view serial = r.rest();
+    constexpr std::size_t capacity = 32;
+    // With nothing set, each put() goes out whole, whatever its size (no copy, no buffer).
+    const bool immediate = s.delimiter_size == 0 && s.max_length == 0;
+    const std::size_t limit = immediate           ? serial.size()
+                              : s.max_length == 0 ? capacity
+                                                  : s.max_length;
+
+    ds::packer<capacity> whole{s};
+    packet_log a{};
+    a.limit = limit;
+    whole.put(serial, gw::timestamp{0}, a);
+    GW_FUZZ_CHECK(whole.buffered() < limit || (immediate && whole.buffered() == 0));
+    whole.flush(a);
+    if (s.delimiter_size == 0 || s.process != ds::delimiter_process::strip) {
+        GW_FUZZ_CHECK(a.bytes == serial.size());
+    } else {
+        GW_FUZZ_CHECK(a.bytes <= serial.size());
+    }
+
+    ds::packer<capacity> chunked{s};
+    packet_log b{};
+    b.limit = limit;
+    chunker c{seed | 1U};
+    for (bytes_view rest = serial; !rest.empty();) {
+        const std::size_t n = c.next();
+        const auto part = rest.first(n < rest.size() ? n : rest.size());
+        chunked.put(part, gw::timestamp{0}, b);
+        rest = rest.subspan(part.size());
+    }
+    chunked.flush(b);
+    GW_FUZZ_CHECK(a.bytes == b.bytes);
+    if (!immediate) {  // immediate: each read is its own packet, by design
+        GW_FUZZ_CHECK(a.hash == b.hash && a.packets == b.packets);
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -285,5 +377,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_escape_round_trip(stream, 2 + (config >> 3U));
     check_escape_round_trip(stream, max_input);
     check_server(stream, config);
+    check_packer(stream, config);
     return 0;
 }

@@ -403,3 +403,52 @@ TEST_CASE("a client that does not read: receive() pauses, nothing is lost") {
     CHECK(sent == 200 * 8);  // every request answered: IAC SB 44 100 'g' 'w' IAC SE
     CHECK(s.dropped_count() == 0);
 }
+
+TEST_CASE("two servers back to back go quiet: negotiation cannot loop") {
+    com_port_server a;
+    com_port_server b;
+    sink ka;
+    sink kb;
+    a.start();
+    b.start();
+    int rounds = 0;
+    while (!a.output().empty() || !b.output().empty()) {
+        REQUIRE(++rounds < 10);
+        const bytes from_a(a.output().begin(), a.output().end());
+        const bytes from_b(b.output().begin(), b.output().end());
+        a.consume_output(from_a.size());
+        b.consume_output(from_b.size());
+        CHECK(b.receive(from_a, kb) == from_a.size());
+        CHECK(a.receive(from_b, ka) == from_b.size());
+    }
+    // Round 1: the requests, which confirm each other except DO COM-PORT (neither offers WILL),
+    // answered with WILL; round 2: that WILL confirms the DO, and nothing more is said.
+    CHECK(rounds == 2);
+    CHECK(a.com_port_active());
+    CHECK(a.binary_in());
+    CHECK(a.binary_out());
+    CHECK(ka.serial.empty());
+}
+
+TEST_CASE("a client that agrees to everything it is sent goes quiet with us") {
+    // It answers every WILL with DO and every DO with WILL, even for options already on.
+    com_port_server s;
+    sink k;
+    s.start();
+    int rounds = 0;
+    while (!s.output().empty()) {
+        REQUIRE(++rounds < 10);
+        bytes answer;
+        const auto out = s.output();
+        for (std::size_t i = 0; i + 2 < out.size(); i += 3) {
+            const auto verb = out[i + 1];
+            answer.insert(
+                answer.end(),
+                {0xFF, static_cast<std::uint8_t>(verb == 0xFB ? 0xFD : 0xFB), out[i + 2]});
+        }
+        s.consume_output(out.size());
+        s.receive(answer, k);
+    }
+    CHECK(rounds == 1);
+    CHECK(s.com_port_active());
+}

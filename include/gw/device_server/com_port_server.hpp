@@ -317,6 +317,16 @@ private:
         return static_cast<std::uint8_t>(base + static_cast<std::uint8_t>(f));
     }
 
+    // Break, DTR and RTS each have three codes in a row: query, on, off. Sets the line unless
+    // queried; returns its on or off code.
+    static constexpr std::uint8_t line_control(std::uint8_t v, std::uint8_t query,
+                                               bool& line) noexcept {
+        if (v != query) {
+            line = v == query + 1;
+        }
+        return static_cast<std::uint8_t>(line ? query + 1 : query + 2);
+    }
+
     // SET-CONTROL: returns the value now in effect for what the request was about.
     constexpr std::uint8_t control_request(std::uint8_t v, serial_settings& s) noexcept {
         switch (v) {
@@ -331,23 +341,17 @@ private:
                 s.flow = static_cast<flow_control>(v - control::inbound_flow_none);
                 return flow_reply(s.flow, true);
             case control::query_break:
-                return s.break_on ? control::break_on : control::break_off;
             case control::break_on:
             case control::break_off:
-                s.break_on = v == control::break_on;
-                return v;
+                return line_control(v, control::query_break, s.break_on);
             case control::query_dtr:
-                return s.dtr ? control::dtr_on : control::dtr_off;
             case control::dtr_on:
             case control::dtr_off:
-                s.dtr = v == control::dtr_on;
-                return v;
+                return line_control(v, control::query_dtr, s.dtr);
             case control::query_rts:
-                return s.rts ? control::rts_on : control::rts_off;
             case control::rts_on:
             case control::rts_off:
-                s.rts = v == control::rts_on;
-                return v;
+                return line_control(v, control::query_rts, s.rts);
             case control::query_inbound_flow:
             case control::inbound_flow_dtr:  // unsupported: the inbound setting in effect
                 return flow_reply(s.flow, true);

@@ -30,7 +30,8 @@ package() {
 }
 
 for name in rtu_request rtu_response ascii mbap pdu_validation rtu_mbap_conversion channel \
-    ip_network x509_role authorization audit_event audit_record password_hash traffic_frame; do
+    ip_network x509_role authorization audit_event audit_record password_hash traffic_frame \
+    rfc2217; do
     echo "building ${name}_fuzzer"
     # shellcheck disable=SC2086 # CXXFLAGS and LIB_FUZZING_ENGINE are lists of flags
     $CXX $CXXFLAGS "${common[@]}" "$here/$name/${name}_fuzzer.cpp" -o "$OUT/${name}_fuzzer" \

@@ -11,6 +11,7 @@
 #include <gw/codec/mbap.hpp>
 #include <gw/codec/pdu.hpp>
 #include <gw/codec/rtu_framer.hpp>
+#include <gw/device_server/telnet_codec.hpp>
 
 #include <codec/vectors.hpp>
 
@@ -625,6 +626,109 @@ void audit_record_seeds() {
     write(f, "empty", {});
 }
 
+// rfc2217: [config byte] + what a client sends. Config 0x00: default capabilities, output drained
+// after every receive; 0x04: drained every fourth; 0x21: 1.5 stop bits, other chunk sizes.
+bytes telnet_option(gw::device_server::telnet_verb verb, std::uint8_t option) {
+    bytes out(3);
+    out.resize(gw::device_server::encode_option(verb, option, out));
+    return out;
+}
+
+// A client's COM-PORT command (client codes 0..12; the encoder writes any code).
+bytes com_port(std::uint8_t code, const bytes& value) {
+    bytes out(gw::device_server::com_port_frame_capacity(value.size()));
+    out.resize(gw::device_server::encode_com_port(code, value, out));
+    return out;
+}
+
+bytes escaped(const bytes& data) {
+    bytes out(2 * data.size());
+    out.resize(gw::device_server::escape_data(data, out).written);
+    return out;
+}
+
+void rfc2217_seeds() {
+    namespace ds = gw::device_server;
+    using ds::telnet_verb;
+    const std::string f = "rfc2217";
+    // pyserial's Serial.open(): DO ECHO, WILL SGA, DO SGA, DO COM-PORT, WILL COM-PORT, then its
+    // answers to our WILL/DO BINARY.
+    const bytes opening = cat({telnet_option(telnet_verb::do_, ds::telnet::option_echo),
+                               telnet_option(telnet_verb::will, ds::telnet::option_sga),
+                               telnet_option(telnet_verb::do_, ds::telnet::option_sga),
+                               telnet_option(telnet_verb::do_, ds::telnet::option_com_port),
+                               telnet_option(telnet_verb::will, ds::telnet::option_com_port),
+                               telnet_option(telnet_verb::do_, ds::telnet::option_binary),
+                               telnet_option(telnet_verb::will, ds::telnet::option_binary)});
+    // Its settings (19200 8E1), flow control none, DTR and RTS on, purges rx and tx.
+    const bytes settings =
+        cat({com_port(1, {0x00, 0x00, 0x4B, 0x00}), com_port(2, {8}), com_port(3, {3}),
+             com_port(4, {1}), com_port(5, {1}), com_port(5, {8}), com_port(5, {11}),
+             com_port(12, {1}), com_port(12, {2})});
+    write(f, "pyserial_open", cat({{0x00}, opening, settings}));
+    write(f, "pyserial_open_lazy_drain", cat({{0x04}, opening, settings}));
+    write(f, "baud_115200", cat({{0x00}, com_port(1, {0x00, 0x01, 0xC2, 0x00})}));
+    write(f, "baud_with_ff", cat({{0x00}, com_port(1, {0x00, 0x00, 0xFF, 0xFF})}));
+    write(f, "queries",
+          cat({{0x21},
+               com_port(1, {0, 0, 0, 0}),
+               com_port(2, {0}),
+               com_port(3, {0}),
+               com_port(4, {0}),
+               com_port(5, {0}),
+               com_port(5, {4}),
+               com_port(5, {7}),
+               com_port(5, {10}),
+               com_port(5, {13}),
+               com_port(0, {}),
+               com_port(6, {}),
+               com_port(7, {}),
+               com_port(10, {0xFF}),
+               com_port(11, {0x10})}));
+    write(f, "unsupported_values",
+          cat({{0x02},
+               com_port(2, {9}),
+               com_port(3, {4}),
+               com_port(4, {3}),
+               com_port(5, {17}),
+               com_port(12, {4}),
+               com_port(101, {0, 0, 0x25, 0x80})}));
+    write(f, "flow_suspend_resume", cat({{0x00}, com_port(8, {}), com_port(9, {})}));
+    write(f, "signature_text", cat({{0x00}, com_port(0, text("pyserial"))}));
+    // Modbus RTU requests as data, one with 0xFF bytes (escaped), with a NOP and a BRK between.
+    const bytes data = rtu(0xFF, {0x06, 0x00, 0xFF, 0xFF, 0xFF});
+    write(f, "escaped_data",
+          cat({{0x00},
+               escaped(data),
+               {0xFF, 0xF1},
+               escaped(data),
+               {0xFF, 0xF3},
+               {0x0D, 0x00, 0x0D, 0x0A}}));
+    // A truncated subnegotiation (no IAC SE), then one cut short by a command.
+    write(f, "truncated_sb", cat({{0x00}, {0xFF, 0xFA, 0x2C, 0x01, 0x00, 0x00}}));
+    write(
+        f, "unterminated_sb",
+        cat({{0x00}, {0xFF, 0xFA, 0x2C, 0x02, 0x08}, telnet_option(telnet_verb::will, 0), {0x41}}));
+    bytes oversized{0x00, 0xFF, 0xFA, 0x2C, 0x00};
+    oversized.insert(oversized.end(), 80, 'A');
+    oversized.insert(oversized.end(), {0xFF, 0xF0, 0x42});
+    write(f, "oversized_sb", oversized);
+    write(f, "bad_lengths",
+          cat({{0x00},
+               com_port(1, {0x25, 0x80}),
+               com_port(2, {}),
+               com_port(8, {1}),
+               {0xFF, 0xFA, 0xFF, 0xF0},
+               {0xFF, 0xFA, 0x18, 0x01, 0xFF, 0xF0}}));
+    bytes many{0x00};
+    for (int i = 0; i < 100; ++i) {
+        const bytes q = com_port(0, {});
+        many.insert(many.end(), q.begin(), q.end());
+    }
+    write(f, "many_signature_requests", many);  // the output queue fills: receive() pauses
+    write(f, "empty", {0x00});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -642,6 +746,7 @@ int main(int argc, char** argv) {
     channel_seeds();
     ip_network_seeds();
     audit_record_seeds();
+    rfc2217_seeds();
     std::printf("wrote %zu seeds under %s\n", written, root.string().c_str());
     return 0;
 }

@@ -36,6 +36,8 @@ ALLOWED = {
     # time and nothing of Modbus, since it carries any serial bytes.
     "device_server": {"core"},
     "transport": {"core", "codec"},
+    # The device server's Linux side: the sans-I/O protocol over the serial and TCP transports.
+    "serial_server": {"core", "codec", "policy", "device_server", "transport", "tls", "gateway"},
     # tls fills the policies' connection identity (policy is below it: DESIGN.md layers 3 and 5)
     "tls": {"core", "codec", "policy", "transport"},
     "gateway": {"core", "codec", "device", "router", "policy", "pipeline", "transport", "tls"},

@@ -537,9 +537,12 @@ class Env:
                             help="gw_modbus_script (libmodbus client); empty: skip its checks")
         parser.add_argument("--custom-gateway", default="",
                             help="examples/custom_gateway (for the script that tests it)")
+        parser.add_argument("--device-server", default="",
+                            help="gw_device_server (for the device server's script)")
         parser.add_argument("--keep", action="store_true", help="keep the work directory")
         self.args = parser.parse_args()
         self.custom_gateway_bin = self.args.custom_gateway
+        self.device_server_bin = self.args.device_server
         self.gateway_bin = self.args.gateway
         self.simulator_bin = self.args.simulator
         self.modbus_script_bin = self.args.modbus_script

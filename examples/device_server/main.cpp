@@ -86,7 +86,38 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 65535));
     app.add_option("--max-length", s.packing.max_length, "packing: send at this length (0: off)")
         ->check(CLI::Range(0, 1024));
+    std::string tls_cert, tls_key, tls_client_ca;
+    auto* cert = app.add_option("--tls-certificate", tls_cert,
+                                "TLS: the server's certificate chain (PEM); clients speak TLS")
+                     ->check(CLI::ExistingFile);
+    auto* key = app.add_option("--tls-key", tls_key, "TLS: the certificate's private key (PEM)")
+                    ->check(CLI::ExistingFile);
+    auto* ca = app.add_option("--tls-client-ca", tls_client_ca,
+                              "TLS authenticated: clients need a certificate from this CA (PEM)")
+                   ->check(CLI::ExistingFile);
+    cert->needs(key);
+    key->needs(cert);
+    ca->needs(cert);
     CLI11_PARSE(app, argc, argv);
+#if defined(GW_ASIO_SSL)
+    if (!tls_cert.empty()) {
+        gw::tls::server_settings t;
+        t.certificate_chain_file = tls_cert;
+        t.private_key_file = tls_key;
+        t.client_ca_file = tls_client_ca;
+        auto made = gw::tls::make_server_context(t);
+        if (!made) {
+            std::cerr << "gw_device_server: " << made.error << "\n";
+            return 1;
+        }
+        s.tls = std::make_shared<gw::net::ssl::context>(std::move(*made.context));
+    }
+#else
+    if (!tls_cert.empty()) {
+        std::cerr << "gw_device_server: built without TLS (wolfSSL): --tls-certificate refused\n";
+        return 2;
+    }
+#endif
 
     s.serial.data_bits = static_cast<std::uint8_t>(data_bits);
     s.serial.stop_bits = static_cast<std::uint8_t>(stop_bits);
@@ -122,15 +153,19 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::cerr << "gw_device_server: " << s.serial.device << " on " << s.address << ":"
-              << server.local_endpoint().port() << " (" << mode << ")" << std::endl;
+              << server.local_endpoint().port() << " (" << mode
+              << (tls_cert.empty()        ? ""
+                  : tls_client_ca.empty() ? " over TLS"
+                                          : " over TLS, client certificates required")
+              << ")" << std::endl;
     std::cout << "gw_device_server: ready" << std::endl;
     gw::net::signal_set signals{io, SIGINT, SIGTERM};
     signals.async_wait([&](const gw::transport::error_code&, int) {
         const auto& c = server.counters();
         std::cerr << "gw_device_server: stopping: line in " << c.serial_bytes_in << " out "
                   << c.serial_bytes_out << " bytes, accepted " << c.accepted << ", refused "
-                  << c.refused_allowlist + c.refused_full << ", dropped " << c.dropped_bytes
-                  << " bytes" << std::endl;
+                  << c.refused_allowlist + c.refused_full + c.refused_tls << ", dropped "
+                  << c.dropped_bytes << " bytes" << std::endl;
         server.stop();
     });
     io.run();

@@ -11,10 +11,16 @@ NPort's TCP Server and RFC 2217 modes, with raw TCP clients and pyserial's rfc22
       served
   RFC 2217 with pyserial: the port opens at 57600 baud 8E1 and the line's termios says so;
       bytes 0xFF (Telnet IAC) pass both ways unescaped; a baud change to 115200 reaches termios
+  TLS (a demo CA made with openssl): a verified TLS client exchanges data with the line; a
+      plain TCP client on the TLS port is refused (handshake failed, logged)
+  TLS authenticated (--tls-client-ca): openssl s_client with a certificate from the CA gets the
+      line's data; a client without a certificate, or with one from another CA, is refused
 """
 import hashlib
 import os
 import socket
+import ssl
+import subprocess
 import termios
 import threading
 import time
@@ -76,6 +82,50 @@ def flood(end, sock, size):
     end.write(payload)
     reader.join(timeout=60)
     return hashlib.sha256(payload).hexdigest(), hashlib.sha256(got.get("data", b"")).hexdigest()
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def make_pki(env, name):
+    """A CA and a server (CN 127.0.0.1, IP SAN) and client certificate, EC P-256."""
+    d = env.path(name)
+    os.makedirs(d, exist_ok=True)
+    ca_key, ca = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=%s CA" % name)
+    out = {"ca": ca}
+    for who, ext in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "keyUsage=digitalSignature")):
+        key, csr, crt = (os.path.join(d, who + x) for x in (".key", ".csr", ".crt"))
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", key, "-out", csr, "-subj", "/CN=%s" % ("127.0.0.1" if who == "server" else who))
+        extfile = os.path.join(d, who + ".ext")
+        with open(extfile, "w") as f:
+            f.write(ext + "\n")
+        openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+                "-out", crt, "-days", "2", "-extfile", extfile)
+        out[who] = (crt, key)
+    return out
+
+
+def tls_connect(port, ca, cert=None):
+    ctx = ssl.create_default_context(cafile=ca)
+    if cert:
+        ctx.load_cert_chain(*cert)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=gwtest.WAIT_S)
+    return ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def tls_refused(port, ca, cert=None):
+    try:
+        s = tls_connect(port, ca, cert)
+        # TLS 1.3: the server's verdict on a client certificate comes after the handshake.
+        data = s.recv(1)
+        s.close()
+        return data == b""
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+        return True
 
 
 with gwtest.Env(__doc__) as env:
@@ -159,4 +209,44 @@ with gwtest.Env(__doc__) as env:
     finally:
         os.close(line)
     port.close()
+    ds.stop()
+
+    # ---- TLS
+    pki, other = make_pki(env, "pki"), make_pki(env, "other")
+    ds = device_server(env, "ds-tls", a, "--tls-certificate", pki["server"][0],
+                       "--tls-key", pki["server"][1], "--max-clients", "2")
+    secure = tls_connect(ds.port, pki["ca"])
+    ds.err.wait(r"connected .*tcp_server over TLS", what="the TLS client connected")
+    end.write(b"over tls")
+    env.check(receive(secure, 8) == b"over tls", "TLS: the line's bytes reach a verified client")
+    secure.sendall(b"back")
+    env.check(line_receives(end, 4) == b"back", "TLS: the client's bytes reach the line")
+    plain = connect(ds.port)
+    plain.sendall(b"not a ClientHello\r\n")
+    env.check(refused(plain), "a plain TCP client on the TLS port is refused")
+    ds.err.wait(r"refused .*TLS handshake failed", what="the failed handshake logged")
+    ds.stop()
+    for x in (secure, plain):
+        x.close()
+
+    ds = device_server(env, "ds-mtls", a, "--tls-certificate", pki["server"][0],
+                       "--tls-key", pki["server"][1], "--tls-client-ca", pki["ca"],
+                       "--max-clients", "4")
+    client = subprocess.Popen(["openssl", "s_client", "-quiet", "-connect", "127.0.0.1:%d" % ds.port,
+                               "-CAfile", pki["ca"], "-cert", pki["client"][0], "-key",
+                               pki["client"][1], "-verify_return_error"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ds.err.wait(r"connected .*over TLS", what="openssl s_client connected")
+        end.write(b"authenticated\n")
+        env.check(client.stdout.readline() == b"authenticated\n",
+                  "authenticated TLS: openssl s_client with the CA's certificate gets the line's data")
+    finally:
+        client.kill()
+        client.wait()
+    env.check(tls_refused(ds.port, pki["ca"]), "authenticated TLS: a client without a certificate "
+              "is refused")
+    env.check(tls_refused(ds.port, pki["ca"], other["client"]),
+              "authenticated TLS: a client with another CA's certificate is refused")
+    ds.err.wait(r"refused .*TLS handshake failed", after=1, what="both refusals logged")
     ds.stop()

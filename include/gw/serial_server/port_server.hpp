@@ -13,6 +13,11 @@
 //
 // Refused before a byte is read: a source outside the allowlist, a client past max_clients.
 // Every connection, refusal and settings change is an event (port_event) for the log and audit.
+//
+// TLS ("Secure Connection"), with GW_ASIO_SSL: the same wolfSSL contexts and cipher policy as
+// Modbus/TCP Security (gw/tls/context.hpp); with a client CA, "authenticated": a client without
+// a certificate that chains to it fails the handshake and is refused. The handshake has its
+// deadline (handshake_timeout) and counts against max_clients while it runs.
 
 #include <gw/device_server/com_port_server.hpp>
 #include <gw/device_server/packer.hpp>
@@ -23,6 +28,9 @@
 #include <gw/transport/asio.hpp>
 #include <gw/transport/serial_port.hpp>
 #include <gw/transport/serial_settings.hpp>
+#if defined(GW_ASIO_SSL)
+#include <gw/tls/context.hpp>
+#endif
 
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -55,6 +63,7 @@ inline constexpr std::size_t max_client_backlog = 16 * 1024 * 1024;
 inline constexpr std::size_t serial_backlog = 64 * 1024;
 inline constexpr std::size_t read_chunk = 4096;
 inline constexpr std::chrono::milliseconds line_retry{200};
+inline constexpr std::chrono::seconds handshake_timeout{10};
 
 struct port_settings {
     transport::serial_settings serial;
@@ -68,6 +77,11 @@ struct port_settings {
     when_backlog_full when_full = when_backlog_full::drop_oldest;
     std::chrono::seconds idle_timeout{0};  ///< a client silent this long is closed; 0: never
     device_server::packer_settings packing{};
+#if defined(GW_ASIO_SSL)
+    /// Set: every client speaks TLS first (tls::make_server_context made it, so its settings
+    /// were checked); shared, as the gateway's listeners share theirs.
+    std::shared_ptr<net::ssl::context> tls;
+#endif
 };
 
 /// "" or why the settings cannot run.
@@ -87,6 +101,7 @@ struct port_counters {
     std::uint64_t accepted = 0;
     std::uint64_t refused_allowlist = 0;
     std::uint64_t refused_full = 0;
+    std::uint64_t refused_tls = 0;        ///< handshakes failed or timed out
     std::uint64_t dropped_bytes = 0;      ///< oldest backlog dropped (drop_oldest)
     std::uint64_t disconnected_slow = 0;  ///< clients cut off for their backlog (disconnect)
     std::uint64_t idle_closed = 0;
@@ -206,6 +221,9 @@ private:
 
         port_server* owner;
         tcp::socket socket;
+#if defined(GW_ASIO_SSL)
+        std::unique_ptr<net::ssl::stream<tcp::socket&>> tls;  ///< over `socket`, when TLS
+#endif
         std::string peer;
         net::steady_timer idle;
         device_server::com_port_server com_port;
@@ -216,6 +234,22 @@ private:
         bool writing = false;
         bool paused = false;  ///< its last data found the line's backlog full
         bool closed = false;
+        bool handshaken = false;  ///< TLS done (or none): data flows
+
+        template <class Buffers, class Handler>
+        void read_some(const Buffers& b, Handler&& h) {
+#if defined(GW_ASIO_SSL)
+            if (tls) return tls->async_read_some(b, std::forward<Handler>(h));
+#endif
+            socket.async_read_some(b, std::forward<Handler>(h));
+        }
+        template <class Buffers, class Handler>
+        void write_some(const Buffers& b, Handler&& h) {
+#if defined(GW_ASIO_SSL)
+            if (tls) return tls->async_write_some(b, std::forward<Handler>(h));
+#endif
+            socket.async_write_some(b, std::forward<Handler>(h));
+        }
 
         void close() {
             if (closed) return;
@@ -226,6 +260,14 @@ private:
         }
     };
     using client_ptr = std::shared_ptr<client>;
+
+    bool tls_enabled() const noexcept {
+#if defined(GW_ASIO_SSL)
+        return settings_.tls != nullptr;
+#else
+        return false;
+#endif
+    }
 
     void emit(port_event_kind kind, std::string peer, std::string detail) {
         if (events_) events_({kind, std::move(peer), std::move(detail)});
@@ -266,9 +308,41 @@ private:
         s.set_option(tcp::no_delay(true), ec);
         auto c = std::make_shared<client>(*this, std::move(s), peer);
         clients_.push_back(c);
+#if defined(GW_ASIO_SSL)
+        if (settings_.tls) {
+            c->tls = std::make_unique<net::ssl::stream<tcp::socket&>>(c->socket, *settings_.tls);
+            c->idle.expires_after(handshake_timeout);
+            c->idle.async_wait([this, c](const transport::error_code& e) {
+                if (e || c->closed || c->handshaken) return;
+                ++counters_.refused_tls;
+                c->close();
+                emit(port_event_kind::refused, c->peer, "TLS handshake timeout");
+            });
+            c->tls->async_handshake(net::ssl::stream_base::server,
+                                    [this, c](const transport::error_code& e) {
+                                        if (c->closed || !running_) return;
+                                        if (e) {
+                                            ++counters_.refused_tls;
+                                            c->close();
+                                            return emit(port_event_kind::refused, c->peer,
+                                                        "TLS handshake failed: " + e.message());
+                                        }
+                                        c->handshaken = true;
+                                        c->idle.cancel();
+                                        serve(c);
+                                    });
+            return;
+        }
+#endif
+        serve(c);
+    }
+
+    void serve(const client_ptr& c) {
+        c->handshaken = true;
         ++counters_.accepted;
-        emit(port_event_kind::connected, peer,
-             settings_.mode == operation_mode::rfc2217 ? "rfc2217" : "tcp_server");
+        emit(port_event_kind::connected, c->peer,
+             std::string{settings_.mode == operation_mode::rfc2217 ? "rfc2217" : "tcp_server"} +
+                 (tls_enabled() ? " over TLS" : ""));
         if (settings_.mode == operation_mode::rfc2217) {
             c->com_port.start();
             modem_lines(*c);
@@ -301,19 +375,17 @@ private:
             c->paused = true;  // resumed when the line's backlog drains
             return;
         }
-        c->socket.async_read_some(
-            net::buffer(c->in), [this, c](const transport::error_code& ec, std::size_t n) {
-                if (c->closed || !running_) return;
-                if (ec)
-                    return drop(c, ec == net::error::eof ? "closed by the client" : ec.message());
-                arm_idle(c);
-                const std::span<const std::uint8_t> data{c->in.data(), n};
-                if (settings_.mode == operation_mode::rfc2217)
-                    from_telnet(c, data);
-                else
-                    to_line(data);
-                read_client(c);
-            });
+        c->read_some(net::buffer(c->in), [this, c](const transport::error_code& ec, std::size_t n) {
+            if (c->closed || !running_) return;
+            if (ec) return drop(c, ec == net::error::eof ? "closed by the client" : ec.message());
+            arm_idle(c);
+            const std::span<const std::uint8_t> data{c->in.data(), n};
+            if (settings_.mode == operation_mode::rfc2217)
+                from_telnet(c, data);
+            else
+                to_line(data);
+            read_client(c);
+        });
     }
 
     struct com_port_sink {
@@ -450,7 +522,7 @@ private:
 
     void broadcast(std::span<const std::uint8_t> packet) {
         for (auto& c : clients_) {
-            if (c->closed) continue;
+            if (c->closed || !c->handshaken) continue;
             if (settings_.mode == operation_mode::rfc2217) {
                 escaped_.resize(packet.size() * 2);
                 const auto r = device_server::escape_data(packet, escaped_);
@@ -490,20 +562,20 @@ private:
     void write_client(const client_ptr& c) {
         if (c->writing || c->out.empty() || c->closed) return;
         c->writing = true;
-        c->socket.async_write_some(net::buffer(c->out.front().data() + c->front_sent,
-                                               c->out.front().size() - c->front_sent),
-                                   [this, c](const transport::error_code& ec, std::size_t n) {
-                                       c->writing = false;
-                                       if (c->closed) return;
-                                       if (ec) return drop(c, ec.message());
-                                       c->queued -= n;
-                                       c->front_sent += n;
-                                       if (c->front_sent == c->out.front().size()) {
-                                           c->out.pop_front();
-                                           c->front_sent = 0;
-                                       }
-                                       write_client(c);
-                                   });
+        c->write_some(net::buffer(c->out.front().data() + c->front_sent,
+                                  c->out.front().size() - c->front_sent),
+                      [this, c](const transport::error_code& ec, std::size_t n) {
+                          c->writing = false;
+                          if (c->closed) return;
+                          if (ec) return drop(c, ec.message());
+                          c->queued -= n;
+                          c->front_sent += n;
+                          if (c->front_sent == c->out.front().size()) {
+                              c->out.pop_front();
+                              c->front_sent = 0;
+                          }
+                          write_client(c);
+                      });
     }
 
     /// A pty whose other side is closed reads EOF (EIO) until it is opened again; a USB
